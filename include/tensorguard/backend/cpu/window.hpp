@@ -1,0 +1,187 @@
+// Convolution lowering (im2col/col2im) and pooling over NHWC images on the CPU.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#include "../geometry.hpp"
+
+namespace tensorguard::cpu {
+
+struct Window {
+  // cols: for each sample and output position, the patch (kernel_h x kernel_w x channels)
+  // as one column of a column-major (patch_size x n * out_positions) matrix. Padding reads 0.
+  template <class T>
+  static void im2col(const WindowGeometry& g, const T* x, T* cols, std::size_t n) {
+    const std::size_t c = g.channels;
+    for (std::size_t s = 0; s < n; ++s) {
+      const T* img = x + s * g.in_size();
+      for (std::size_t oy = 0; oy < g.out_h; ++oy)
+        for (std::size_t ox = 0; ox < g.out_w; ++ox) {
+          for (std::size_t ky = 0; ky < g.kernel_h; ++ky) {
+            const std::ptrdiff_t iy = std::ptrdiff_t(oy * g.stride_h + ky) - std::ptrdiff_t(g.pad_top);
+            T* dst = cols + ky * g.kernel_w * c;
+            if (iy < 0 || iy >= std::ptrdiff_t(g.in_h)) {
+              std::memset(dst, 0, g.kernel_w * c * sizeof(T));
+              continue;
+            }
+            const std::ptrdiff_t ix0 = std::ptrdiff_t(ox * g.stride_w) - std::ptrdiff_t(g.pad_left);
+            if (ix0 >= 0 && ix0 + std::ptrdiff_t(g.kernel_w) <= std::ptrdiff_t(g.in_w)) {
+              std::memcpy(dst, img + (std::size_t(iy) * g.in_w + std::size_t(ix0)) * c,
+                          g.kernel_w * c * sizeof(T));
+              continue;
+            }
+            for (std::size_t kx = 0; kx < g.kernel_w; ++kx) {
+              const std::ptrdiff_t ix = ix0 + std::ptrdiff_t(kx);
+              if (ix < 0 || ix >= std::ptrdiff_t(g.in_w))
+                std::memset(dst + kx * c, 0, c * sizeof(T));
+              else
+                std::memcpy(dst + kx * c, img + (std::size_t(iy) * g.in_w + std::size_t(ix)) * c,
+                            c * sizeof(T));
+            }
+          }
+          cols += g.patch_size();
+        }
+    }
+  }
+
+  // The adjoint of im2col: dx = sum of every patch gradient back into its pixels.
+  template <class T>
+  static void col2im(const WindowGeometry& g, const T* cols, T* dx, std::size_t n) {
+    const std::size_t c = g.channels;
+    std::memset(dx, 0, n * g.in_size() * sizeof(T));
+    for (std::size_t s = 0; s < n; ++s) {
+      T* img = dx + s * g.in_size();
+      for (std::size_t oy = 0; oy < g.out_h; ++oy)
+        for (std::size_t ox = 0; ox < g.out_w; ++ox) {
+          for (std::size_t ky = 0; ky < g.kernel_h; ++ky) {
+            const std::ptrdiff_t iy = std::ptrdiff_t(oy * g.stride_h + ky) - std::ptrdiff_t(g.pad_top);
+            if (iy < 0 || iy >= std::ptrdiff_t(g.in_h)) continue;
+            for (std::size_t kx = 0; kx < g.kernel_w; ++kx) {
+              const std::ptrdiff_t ix =
+                  std::ptrdiff_t(ox * g.stride_w + kx) - std::ptrdiff_t(g.pad_left);
+              if (ix < 0 || ix >= std::ptrdiff_t(g.in_w)) continue;
+              T* dst = img + (std::size_t(iy) * g.in_w + std::size_t(ix)) * c;
+              const T* src = cols + (ky * g.kernel_w + kx) * c;
+              for (std::size_t ch = 0; ch < c; ++ch) dst[ch] += src[ch];
+            }
+          }
+          cols += g.patch_size();
+        }
+    }
+  }
+
+  // Max pooling; argmax keeps, per output, the input offset (within the sample) that won.
+  // Padded positions never win (TensorFlow's rule).
+  template <class T>
+  static void max_pool_forward(const WindowGeometry& g, const T* x, T* y, std::uint32_t* argmax,
+                               std::size_t n) {
+    const std::size_t c = g.channels;
+    for (std::size_t s = 0; s < n; ++s) {
+      const T* img = x + s * g.in_size();
+      for (std::size_t oy = 0; oy < g.out_h; ++oy)
+        for (std::size_t ox = 0; ox < g.out_w; ++ox, y += c, argmax += c) {
+          for (std::size_t ch = 0; ch < c; ++ch) {
+            y[ch] = -std::numeric_limits<T>::infinity();
+            argmax[ch] = 0;
+          }
+          for (std::size_t ky = 0; ky < g.kernel_h; ++ky) {
+            const std::ptrdiff_t iy = std::ptrdiff_t(oy * g.stride_h + ky) - std::ptrdiff_t(g.pad_top);
+            if (iy < 0 || iy >= std::ptrdiff_t(g.in_h)) continue;
+            for (std::size_t kx = 0; kx < g.kernel_w; ++kx) {
+              const std::ptrdiff_t ix =
+                  std::ptrdiff_t(ox * g.stride_w + kx) - std::ptrdiff_t(g.pad_left);
+              if (ix < 0 || ix >= std::ptrdiff_t(g.in_w)) continue;
+              const std::size_t base = (std::size_t(iy) * g.in_w + std::size_t(ix)) * c;
+              for (std::size_t ch = 0; ch < c; ++ch)
+                if (img[base + ch] > y[ch]) {
+                  y[ch] = img[base + ch];
+                  argmax[ch] = std::uint32_t(base + ch);
+                }
+            }
+          }
+        }
+    }
+  }
+  template <class T>
+  static void max_pool_backward(const WindowGeometry& g, const T* dy, const std::uint32_t* argmax,
+                                T* dx, std::size_t n) {
+    std::memset(dx, 0, n * g.in_size() * sizeof(T));
+    const std::size_t per_sample = g.out_positions() * g.channels;
+    for (std::size_t s = 0; s < n; ++s) {
+      T* img = dx + s * g.in_size();
+      for (std::size_t i = 0; i < per_sample; ++i) img[argmax[i]] += dy[i];
+      dy += per_sample;
+      argmax += per_sample;
+    }
+  }
+
+  // Average pooling over the valid (unpadded) pixels of each window, as TensorFlow does.
+  template <class T>
+  static void avg_pool_forward(const WindowGeometry& g, const T* x, T* y, std::size_t n) {
+    window_walk(g, n, [&](std::size_t s, std::size_t out, std::size_t in, T inv_count) {
+      const std::size_t c = g.channels;
+      for (std::size_t ch = 0; ch < c; ++ch)
+        y[s * g.out_positions() * c + out * c + ch] += x[s * g.in_size() + in + ch] * inv_count;
+    }, [&](std::size_t total) { std::memset(y, 0, total * sizeof(T)); }, T{});
+  }
+  template <class T>
+  static void avg_pool_backward(const WindowGeometry& g, const T* dy, T* dx, std::size_t n) {
+    std::memset(dx, 0, n * g.in_size() * sizeof(T));
+    window_walk(g, n, [&](std::size_t s, std::size_t out, std::size_t in, T inv_count) {
+      const std::size_t c = g.channels;
+      for (std::size_t ch = 0; ch < c; ++ch)
+        dx[s * g.in_size() + in + ch] += dy[s * g.out_positions() * c + out * c + ch] * inv_count;
+    }, [](std::size_t) {}, T{});
+  }
+
+  // y[s, c] = mean over pixels of x[s, :, :, c]
+  template <class T>
+  static void global_avg_pool_forward(const T* x, T* y, std::size_t pixels, std::size_t channels,
+                                      std::size_t n) {
+    const T inv = T(1) / T(pixels);
+    for (std::size_t s = 0; s < n; ++s) {
+      T* out = y + s * channels;
+      std::memset(out, 0, channels * sizeof(T));
+      const T* img = x + s * pixels * channels;
+      for (std::size_t p = 0; p < pixels; ++p)
+        for (std::size_t ch = 0; ch < channels; ++ch) out[ch] += img[p * channels + ch];
+      for (std::size_t ch = 0; ch < channels; ++ch) out[ch] *= inv;
+    }
+  }
+  template <class T>
+  static void global_avg_pool_backward(const T* dy, T* dx, std::size_t pixels,
+                                       std::size_t channels, std::size_t n) {
+    const T inv = T(1) / T(pixels);
+    for (std::size_t s = 0; s < n; ++s)
+      for (std::size_t p = 0; p < pixels; ++p)
+        for (std::size_t ch = 0; ch < channels; ++ch)
+          dx[(s * pixels + p) * channels + ch] = dy[s * channels + ch] * inv;
+  }
+
+ private:
+  // Calls visit(sample, out_position, in_pixel_offset, 1 / valid_pixels) for each valid pixel.
+  template <class Visit, class Start, class T>
+  static void window_walk(const WindowGeometry& g, std::size_t n, Visit visit, Start start, T) {
+    start(n * g.out_positions() * g.channels);
+    for (std::size_t s = 0; s < n; ++s)
+      for (std::size_t oy = 0; oy < g.out_h; ++oy)
+        for (std::size_t ox = 0; ox < g.out_w; ++ox) {
+          const std::ptrdiff_t y0 = std::ptrdiff_t(oy * g.stride_h) - std::ptrdiff_t(g.pad_top);
+          const std::ptrdiff_t x0 = std::ptrdiff_t(ox * g.stride_w) - std::ptrdiff_t(g.pad_left);
+          const std::ptrdiff_t y_lo = std::max<std::ptrdiff_t>(y0, 0);
+          const std::ptrdiff_t y_hi = std::min<std::ptrdiff_t>(y0 + std::ptrdiff_t(g.kernel_h), std::ptrdiff_t(g.in_h));
+          const std::ptrdiff_t x_lo = std::max<std::ptrdiff_t>(x0, 0);
+          const std::ptrdiff_t x_hi = std::min<std::ptrdiff_t>(x0 + std::ptrdiff_t(g.kernel_w), std::ptrdiff_t(g.in_w));
+          const T inv = T(1) / T((y_hi - y_lo) * (x_hi - x_lo));
+          for (std::ptrdiff_t iy = y_lo; iy < y_hi; ++iy)
+            for (std::ptrdiff_t ix = x_lo; ix < x_hi; ++ix)
+              visit(s, oy * g.out_w + ox, (std::size_t(iy) * g.in_w + std::size_t(ix)) * g.channels,
+                    inv);
+        }
+  }
+};
+
+}  // namespace tensorguard::cpu

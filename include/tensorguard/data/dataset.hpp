@@ -1,0 +1,107 @@
+// Dataset<InputShape, Labels, T>: samples of a compile-time shape with typed labels, stored
+// contiguously (sample-major, NHWC) so batches are gathered with one copy per sample.
+#pragma once
+#include <cstddef>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "../core/random.hpp"
+#include "../core/shape.hpp"
+#include "labels.hpp"
+
+namespace tensorguard {
+
+template <class S, class Labels, class T = float>
+class Dataset {
+  static_assert(is_shape<S>, "Dataset<S, Labels, T>: S must be a Shape<...>");
+  static_assert(LabelType<Labels>,
+                "Dataset<S, Labels, T>: Labels must be ClassIndex<K>, OneHot<K>, Binary or Real<S>");
+
+ public:
+  using input_shape = S;
+  using labels_type = Labels;
+  using scalar = T;
+  using label_value = typename Labels::template value_type<T>;
+  static constexpr std::size_t features = S::size;
+  static constexpr std::size_t label_width = Labels::width;
+
+  Dataset() = default;
+  Dataset(std::vector<T> inputs, std::vector<label_value> labels)
+      : inputs_(std::move(inputs)), labels_(std::move(labels)) {
+    if (inputs_.size() % features != 0 || labels_.size() % label_width != 0 ||
+        inputs_.size() / features != labels_.size() / label_width)
+      throw std::invalid_argument(
+          "Dataset: " + std::to_string(inputs_.size()) + " input values make " +
+          std::to_string(double(inputs_.size()) / features) + " samples of " + S::to_string() +
+          " but " + std::to_string(labels_.size()) + " label values make " +
+          std::to_string(double(labels_.size()) / label_width) + " labels of " + Labels::name() +
+          "; give one label per sample");
+  }
+
+  std::size_t size() const { return inputs_.size() / features; }
+  bool empty() const { return inputs_.empty(); }
+  const T* input(std::size_t i) const { return inputs_.data() + i * features; }
+  T* input(std::size_t i) { return inputs_.data() + i * features; }
+  const label_value* label(std::size_t i) const { return labels_.data() + i * label_width; }
+  std::span<const T> inputs() const { return inputs_; }
+  std::span<T> inputs() { return inputs_; }
+  std::span<const label_value> labels() const { return labels_; }
+  std::span<label_value> labels() { return labels_; }
+
+  void reserve(std::size_t samples) {
+    inputs_.reserve(samples * features);
+    labels_.reserve(samples * label_width);
+  }
+  void push_back(std::span<const T> x, std::span<const label_value> y) {
+    if (x.size() != features || y.size() != label_width)
+      throw std::invalid_argument("Dataset::push_back: a sample of " + S::to_string() + " needs " +
+                                  std::to_string(features) + " values and " +
+                                  std::to_string(label_width) + " label values, got " +
+                                  std::to_string(x.size()) + " and " + std::to_string(y.size()));
+    inputs_.insert(inputs_.end(), x.begin(), x.end());
+    labels_.insert(labels_.end(), y.begin(), y.end());
+  }
+
+  // The samples at the given indices, in that order.
+  Dataset subset(std::span<const std::size_t> indices) const {
+    Dataset out;
+    out.reserve(indices.size());
+    for (std::size_t i : indices)
+      out.push_back({input(i), features}, {label(i), label_width});
+    return out;
+  }
+  Dataset first(std::size_t n) const {
+    std::vector<std::size_t> idx(std::min(n, size()));
+    for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+    return subset(idx);
+  }
+
+ private:
+  std::vector<T> inputs_;
+  std::vector<label_value> labels_;
+};
+
+namespace data {
+
+// Shuffled split with a seed: returns {training, validation} with round(n * fraction) samples
+// in the second part.
+template <class S, class L, class T>
+std::pair<Dataset<S, L, T>, Dataset<S, L, T>> split(const Dataset<S, L, T>& all,
+                                                     double validation_fraction,
+                                                     std::uint64_t seed = 42) {
+  if (!(validation_fraction > 0 && validation_fraction < 1))
+    throw std::invalid_argument("data::split: validation_fraction must be in (0, 1), got " +
+                                std::to_string(validation_fraction));
+  std::vector<std::size_t> order(all.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  Rng rng(seed);
+  shuffle(order.begin(), order.end(), rng);
+  const auto n_val = std::size_t(double(all.size()) * validation_fraction + 0.5);
+  std::span<const std::size_t> idx(order);
+  return {all.subset(idx.subspan(n_val)), all.subset(idx.first(n_val))};
+}
+
+}  // namespace data
+}  // namespace tensorguard

@@ -1,0 +1,14 @@
+// Portability macros shared by every backend.
+#pragma once
+
+#if defined(__CUDACC__)
+#define TG_HOST_DEVICE __host__ __device__
+#else
+#define TG_HOST_DEVICE
+#endif
+
+#if defined(__GNUC__)
+#define TG_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define TG_ALWAYS_INLINE inline
+#endif

@@ -1,0 +1,118 @@
+// Machinery every layer shares: the run mode, where a layer's parameters live, how layers
+// describe themselves (summary, weights-file header), weight initialisation and activations.
+#pragma once
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../activations/domain.hpp"
+#include "../activations/linear.hpp"
+#include "../activations/softmax.hpp"
+#include "../core/random.hpp"
+#include "../core/shape.hpp"
+
+namespace tensorguard {
+
+enum class Mode { training, inference };
+
+// A model keeps all trainable parameters in one flat array (and their gradients in another,
+// same layout) so optimizers and the weights file see one contiguous block; layers take
+// consecutive slices in declaration order.
+template <class T>
+struct ParameterSlots {
+  T* params = nullptr;
+  T* grads = nullptr;
+  T* state = nullptr;  // non-trainable (BatchNormalization's running statistics)
+
+  struct Slice {
+    T* value;
+    T* grad;
+  };
+  Slice take(std::size_t n) {
+    Slice s{params, grads};
+    params += n;
+    grads += n;
+    return s;
+  }
+  T* take_state(std::size_t n) {
+    T* s = state;
+    state += n;
+    return s;
+  }
+};
+
+// One row of the summary and of the weights-file header.
+struct LayerRecord {
+  std::string path;  // "3", or "4.1.2" inside branches
+  std::string kind;  // "Dense<10, Softmax>"
+  std::vector<std::size_t> input_dims, output_dims;
+  std::size_t parameters = 0, state = 0;
+  int depth = 0;
+};
+
+template <class S>
+std::vector<std::size_t> dims_vector() {
+  return {S::dims.begin(), S::dims.end()};
+}
+
+inline std::string dims_string(const std::vector<std::size_t>& dims) {
+  std::string out = "Shape<";
+  for (std::size_t i = 0; i < dims.size(); ++i) out += (i ? ", " : "") + std::to_string(dims[i]);
+  return out + ">";
+}
+
+namespace detail {
+
+template <class Impl>
+LayerRecord leaf_record(const std::string& path, int depth) {
+  return LayerRecord{path,
+                     Impl::kind(),
+                     dims_vector<typename Impl::input_shape>(),
+                     dims_vector<typename Impl::output_shape>(),
+                     Impl::parameter_count,
+                     Impl::state_count,
+                     depth};
+}
+
+template <class A>
+std::string activation_suffix() {
+  if constexpr (std::is_same_v<A, Linear>) return "";
+  else return std::string(", ") + A::name;
+}
+
+// Glorot uniform (Keras's default) or He normal truncated at two standard deviations.
+template <class T>
+void initialize_weights(T* w, std::size_t n, std::size_t fan_in, std::size_t fan_out,
+                        Initializer init, Rng& rng) {
+  if (init == Initializer::glorot_uniform) {
+    const double limit = std::sqrt(6.0 / double(fan_in + fan_out));
+    for (std::size_t i = 0; i < n; ++i) w[i] = T(rng.uniform(-limit, limit));
+    return;
+  }
+  // 0.8796... is the standard deviation of a unit normal truncated to [-2, 2].
+  const double stddev = std::sqrt(2.0 / double(fan_in)) / 0.87962566103423978;
+  for (std::size_t i = 0; i < n; ++i) {
+    double v;
+    do v = rng.normal();
+    while (v < -2.0 || v > 2.0);
+    w[i] = T(v * stddev);
+  }
+}
+
+// Activation over `count` values grouped by the last axis (`last` values per group).
+template <class A, class B, class T>
+void activation_forward(B& backend, const T* z, T* y, std::size_t count, std::size_t last) {
+  if constexpr (A::elementwise) backend.template activation_forward<A>(z, y, count);
+  else backend.softmax_forward(z, y, last, count / last);
+}
+template <class A, class B, class T>
+void activation_backward(B& backend, const T* z, const T* y, const T* dy, T* dz,
+                         std::size_t count, std::size_t last) {
+  if constexpr (A::elementwise) backend.template activation_backward<A>(z, y, dy, dz, count);
+  else backend.softmax_backward(y, dy, dz, last, count / last);
+}
+
+}  // namespace detail
+}  // namespace tensorguard

@@ -1,0 +1,62 @@
+#pragma once
+#include "../detail/diagnostics.hpp"
+#include "merge.hpp"
+
+namespace tensorguard {
+
+template <class... BranchShapes>
+struct add_needs_branches_of_identical_shape;
+struct add_needs_at_least_two_branches;
+
+namespace detail {
+template <class Spec, std::size_t Position, class In, class T, class... Branches>
+class AddLayer : public Merge<In, T, Branches...> {
+  using base = Merge<In, T, Branches...>;
+  using first = typename base::template body_t<0>::output_shape;
+  static_assert(require_v<(sizeof...(Branches) >= 2), at_layer<Position, Spec>,
+                          add_needs_at_least_two_branches>);
+  static_assert(
+      require_v<(std::is_same_v<typename Branches::template Layer<In, T, 1>::output_shape, first> &&
+                 ...),
+                at_layer<Position, Spec>,
+                add_needs_branches_of_identical_shape<
+                    typename Branches::template Layer<In, T, 1>::output_shape...>>);
+
+ public:
+  using input_shape = In;
+  using output_shape = first;
+  using spec = Spec;
+  static std::string kind() { return Spec::kind_name(); }
+  static constexpr double flops_per_sample =
+      base::flops_per_sample + double(first::size) * (sizeof...(Branches) - 1);
+
+  static void describe(std::vector<LayerRecord>& out, const std::string& path, int depth) {
+    base::template describe_branches<AddLayer>(out, path, depth);
+  }
+  template <class B>
+  void forward(B& backend, const T* x, T* y, std::size_t n, Mode mode) {
+    this->forward_branches(backend, x, n, mode);
+    backend.add(this->outputs_[0].data(), this->outputs_[1].data(), y, n * first::size);
+    for (std::size_t i = 2; i < sizeof...(Branches); ++i)
+      backend.accumulate(this->outputs_[i].data(), y, n * first::size);
+  }
+  // The sum passes its gradient unchanged to every branch.
+  template <class B>
+  void backward(B& backend, const T* x, const T*, const T* dy, T* dx, std::size_t n) {
+    this->backward_branches(backend, x, dx, n, [&](std::size_t) { return dy; });
+  }
+};
+}  // namespace detail
+
+// Elementwise sum of branches of identical output shape: Add<Branch<...>, Branch<...>>.
+template <class... Branches>
+struct Add {
+  static_assert((is_branch<Branches> && ...), "Add<Branch<...>...>: every argument is a Branch<...>");
+  template <class In, class T, std::size_t Position>
+  using Layer = detail::AddLayer<Add, Position, In, T, Branches...>;
+  static std::string kind_name() {
+    return "Add<" + std::to_string(sizeof...(Branches)) + " branches>";
+  }
+};
+
+}  // namespace tensorguard

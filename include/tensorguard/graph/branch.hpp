@@ -1,0 +1,19 @@
+#pragma once
+#include "chain.hpp"
+
+namespace tensorguard {
+
+// A path inside Concat or Add: Branch<Conv2D<16, Kernel<1>>, ReLU>. Branch<> is the identity.
+// Layers inside a branch are numbered from 1 within it.
+template <class... Layers>
+struct Branch {
+  template <class In, class T, std::size_t Position>
+  struct Layer : detail::Chain<In, T, 1, Layers...> {};
+};
+
+template <class B>
+inline constexpr bool is_branch = false;
+template <class... L>
+inline constexpr bool is_branch<Branch<L...>> = true;
+
+}  // namespace tensorguard

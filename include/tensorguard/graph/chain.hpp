@@ -1,0 +1,179 @@
+// Chain: layers applied one after another, each bound to the shape its predecessor produces.
+// The body of a Sequential model and of every Branch; itself a layer, so graphs nest.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "../core/buffer.hpp"
+#include "../detail/layer.hpp"
+
+namespace tensorguard::detail {
+
+template <class... Ts>
+struct type_list {};
+
+// Binds each layer spec to its input shape: one instantiation per layer, no nested recursion
+// beyond the list's length.
+template <class T, std::size_t Position, class In, class Done, class... Rest>
+struct bind_layers;
+template <class T, std::size_t Position, class In, class... Done>
+struct bind_layers<T, Position, In, type_list<Done...>> {
+  using layers = std::tuple<Done...>;
+  using output_shape = In;
+};
+template <class T, std::size_t Position, class In, class... Done, class Spec, class... Rest>
+struct bind_layers<T, Position, In, type_list<Done...>, Spec, Rest...>
+    : bind_layers<T, Position + 1,
+                  typename Spec::template Layer<In, T, Position>::output_shape,
+                  type_list<Done..., typename Spec::template Layer<In, T, Position>>, Rest...> {};
+
+template <class L>
+concept Container = requires { L::is_container; };
+
+// Appends the records of a layer (and, for containers, of everything inside it).
+template <class L>
+void describe_layer(std::vector<LayerRecord>& out, const std::string& path, int depth) {
+  if constexpr (Container<L>) L::describe(out, path, depth);
+  else out.push_back(leaf_record<L>(path, depth));
+}
+
+template <class In, class T, std::size_t FirstPosition, class... Specs>
+class Chain {
+  using bound = bind_layers<T, FirstPosition, In, type_list<>, Specs...>;
+  using Layers = typename bound::layers;
+  static constexpr std::size_t count = sizeof...(Specs);
+  template <std::size_t I>
+  using layer_t = std::tuple_element_t<I, Layers>;
+  using indices = std::make_index_sequence<count>;
+
+  template <std::size_t... I>
+  static constexpr std::size_t largest_intermediate(std::index_sequence<I...>) {
+    return std::max({std::size_t{0}, (I + 1 < count ? layer_t<I>::output_shape::size : 0)...});
+  }
+  template <std::size_t... I>
+  static constexpr std::size_t intermediate_total(std::index_sequence<I...>) {
+    return (std::size_t{0} + ... + (I + 1 < count ? layer_t<I>::output_shape::size : 0));
+  }
+
+ public:
+  static constexpr bool is_container = true;
+  using input_shape = In;
+  using output_shape = typename bound::output_shape;
+  static constexpr std::size_t layer_count = count;
+  static constexpr std::size_t parameter_count = []<std::size_t... I>(std::index_sequence<I...>) {
+    return (std::size_t{0} + ... + layer_t<I>::parameter_count);
+  }(indices{});
+  static constexpr std::size_t state_count = []<std::size_t... I>(std::index_sequence<I...>) {
+    return (std::size_t{0} + ... + layer_t<I>::state_count);
+  }(indices{});
+  static constexpr double flops_per_sample = []<std::size_t... I>(std::index_sequence<I...>) {
+    return (0.0 + ... + layer_t<I>::flops_per_sample);
+  }(indices{});
+  static constexpr std::size_t max_intermediate = largest_intermediate(indices{});
+  // Intermediate outputs, the two gradient buffers and every layer's own cache.
+  static constexpr std::size_t cache_per_sample =
+      intermediate_total(indices{}) + 2 * max_intermediate +
+      []<std::size_t... I>(std::index_sequence<I...>) {
+        return (std::size_t{0} + ... + layer_t<I>::cache_per_sample);
+      }(indices{});
+
+  template <std::size_t I>
+  layer_t<I>& layer() { return std::get<I>(layers_); }
+  auto& last() { return std::get<count - 1>(layers_); }
+
+  void attach(ParameterSlots<T>& slots) {
+    std::apply([&](auto&... l) { (l.attach(slots), ...); }, layers_);
+  }
+  void initialize(Rng& rng) {
+    std::apply([&](auto&... l) { (l.initialize(rng), ...); }, layers_);
+  }
+  void reserve(std::size_t batch) {
+    std::apply([&](auto&... l) { (l.reserve(batch), ...); }, layers_);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((I + 1 < count ? outputs_[I].resize(batch * layer_t<I>::output_shape::size) : void()),
+       ...);
+    }(indices{});
+    for (auto& g : grads_) g.resize(batch * max_intermediate);
+  }
+
+  template <class B>
+  void forward(B& backend, const T* x, T* y, std::size_t n, Mode mode) {
+    if constexpr (count == 0) {
+      backend.copy(x, y, n * In::size);
+    } else {
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (std::get<I>(layers_).forward(backend, input_of<I>(x), output_of<I>(y), n, mode), ...);
+      }(indices{});
+    }
+  }
+  template <class B>
+  void backward(B& backend, const T* x, const T* y, const T* dy, T* dx, std::size_t n) {
+    if constexpr (count == 0) {
+      if (dx) backend.copy(dy, dx, n * In::size);
+    } else {
+      backward_below<count>(backend, x, y, dy, dx, n, /*from_logits=*/false);
+    }
+  }
+  // For losses fused with the output activation: dz is the gradient of the last layer's
+  // pre-activations.
+  const T* logits() const { return std::get<count - 1>(layers_).logits(); }
+  template <class B>
+  void backward_from_logits(B& backend, const T* x, const T* dz, T* dx, std::size_t n) {
+    backward_below<count>(backend, x, nullptr, dz, dx, n, /*from_logits=*/true);
+  }
+
+  static void describe(std::vector<LayerRecord>& out, const std::string& prefix, int depth) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (describe_layer<layer_t<I>>(out, prefix + std::to_string(FirstPosition + I), depth), ...);
+    }(indices{});
+  }
+
+ private:
+  template <std::size_t I>
+  const T* input_of(const T* x) const {
+    if constexpr (I == 0) return x;
+    else return outputs_[I - 1].data();
+  }
+  template <std::size_t I>
+  T* output_of(T* y) {
+    if constexpr (I + 1 == count) return y;
+    else return outputs_[I].data();
+  }
+  template <std::size_t I>
+  const T* output_of(const T* y) const {
+    if constexpr (I + 1 == count) return y;
+    else return outputs_[I].data();
+  }
+
+  // Runs backward for layers I-1 down to 0. Layer i reads its output gradient from
+  // grads_[(i + 1) % 2] (or dy for the last) and writes its input gradient to grads_[i % 2]
+  // (or dx for the first).
+  template <std::size_t I, class B>
+  void backward_below(B& backend, const T* x, const T* y, const T* dy, T* dx, std::size_t n,
+                      bool from_logits) {
+    if constexpr (I > 0) {
+      constexpr std::size_t i = I - 1;
+      const T* grad_out = i + 1 == count ? dy : grads_[(i + 1) % 2].data();
+      T* grad_in = i == 0 ? dx : grads_[i % 2].data();
+      auto& l = std::get<i>(layers_);
+      if constexpr (i + 1 == count && requires { l.logits(); }) {
+        if (from_logits) {
+          l.backward_from_logits(backend, input_of<i>(x), grad_out, grad_in, n);
+          return backward_below<i>(backend, x, y, dy, dx, n, false);
+        }
+      }
+      l.backward(backend, input_of<i>(x), output_of<i>(y), grad_out, grad_in, n);
+      backward_below<i>(backend, x, y, dy, dx, n, false);
+    }
+  }
+
+  Layers layers_;
+  Buffer<T> outputs_[count > 1 ? count - 1 : 1];
+  Buffer<T> grads_[2];
+};
+
+}  // namespace tensorguard::detail

@@ -1,0 +1,89 @@
+// What Concat and Add share: running every branch on the same input into its own buffer, and
+// summing the branches' input gradients.
+#pragma once
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "../core/buffer.hpp"
+#include "branch.hpp"
+
+namespace tensorguard::detail {
+
+template <class In, class T, class... Branches>
+class Merge {
+ protected:
+  using Bodies = std::tuple<typename Branches::template Layer<In, T, 1>...>;
+  static constexpr std::size_t count = sizeof...(Branches);
+  using indices = std::make_index_sequence<count>;
+  template <std::size_t I>
+  using body_t = std::tuple_element_t<I, Bodies>;
+
+ public:
+  static constexpr bool is_container = true;
+  static constexpr std::size_t parameter_count =
+      (std::size_t{0} + ... + Branches::template Layer<In, T, 1>::parameter_count);
+  static constexpr std::size_t state_count =
+      (std::size_t{0} + ... + Branches::template Layer<In, T, 1>::state_count);
+  static constexpr double flops_per_sample =
+      (0.0 + ... + Branches::template Layer<In, T, 1>::flops_per_sample);
+  // Each branch's output and output gradient, one input-gradient buffer, the branches' caches.
+  static constexpr std::size_t cache_per_sample =
+      (std::size_t{0} + ... +
+       (2 * Branches::template Layer<In, T, 1>::output_shape::size +
+        Branches::template Layer<In, T, 1>::cache_per_sample)) +
+      In::size;
+
+  void attach(ParameterSlots<T>& slots) {
+    std::apply([&](auto&... b) { (b.attach(slots), ...); }, bodies_);
+  }
+  void initialize(Rng& rng) {
+    std::apply([&](auto&... b) { (b.initialize(rng), ...); }, bodies_);
+  }
+  void reserve(std::size_t batch) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((std::get<I>(bodies_).reserve(batch),
+        outputs_[I].resize(batch * body_t<I>::output_shape::size),
+        grads_[I].resize(batch * body_t<I>::output_shape::size)),
+       ...);
+    }(indices{});
+    dx_.resize(batch * In::size);
+  }
+
+  template <class Derived>
+  static void describe_branches(std::vector<LayerRecord>& out, const std::string& path,
+                                int depth) {
+    out.push_back(leaf_record<Derived>(path, depth));
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (body_t<I>::describe(out, path + "." + std::to_string(I + 1) + ".", depth + 1), ...);
+    }(indices{});
+  }
+
+ protected:
+  template <class B>
+  void forward_branches(B& backend, const T* x, std::size_t n, Mode mode) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (std::get<I>(bodies_).forward(backend, x, outputs_[I].data(), n, mode), ...);
+    }(indices{});
+  }
+  // Branch I's output gradient must already be in grad_of(I); dx receives the sum.
+  template <class B, class GradOf>
+  void backward_branches(B& backend, const T* x, T* dx, std::size_t n, GradOf grad_of) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (backward_one<I>(backend, x, dx, n, grad_of(I)), ...);
+    }(indices{});
+  }
+  template <std::size_t I, class B>
+  void backward_one(B& backend, const T* x, T* dx, std::size_t n, const T* dy) {
+    T* target = (I == 0 || !dx) ? dx : dx_.data();
+    std::get<I>(bodies_).backward(backend, x, outputs_[I].data(), dy, target, n);
+    if (I > 0 && dx) backend.accumulate(dx_.data(), dx, n * In::size);
+  }
+
+  Bodies bodies_;
+  Buffer<T> outputs_[count];
+  Buffer<T> grads_[count];
+  Buffer<T> dx_;
+};
+
+}  // namespace tensorguard::detail

@@ -1,0 +1,49 @@
+#pragma once
+#include "../core/buffer.hpp"
+#include "../detail/layer.hpp"
+
+namespace tensorguard {
+
+// A standalone activation: Activation<ReLU>. Softmax acts over the last axis.
+template <class A>
+struct Activation {
+  static_assert(ActivationFunction<A>,
+                "Activation<A>: A must be an activation such as ReLU, Sigmoid or Softmax");
+  using activation = A;
+
+  template <class In, class T, std::size_t Position>
+  class Layer {
+    static constexpr std::size_t last = In::dims[In::rank - 1];
+
+   public:
+    using input_shape = In;
+    using output_shape = In;
+    using spec = Activation;
+    static constexpr std::size_t parameter_count = 0, state_count = 0, cache_per_sample = 0;
+    static constexpr double flops_per_sample = 4.0 * In::size;
+    static std::string kind() { return std::string("Activation<") + A::name + ">"; }
+
+    void attach(ParameterSlots<T>&) {}
+    void initialize(Rng&) {}
+    void reserve(std::size_t) {}
+    template <class B>
+    void forward(B& backend, const T* x, T* y, std::size_t n, Mode) {
+      x_ = x;
+      detail::activation_forward<A>(backend, x, y, n * In::size, last);
+    }
+    template <class B>
+    void backward(B& backend, const T* x, const T* y, const T* dy, T* dx, std::size_t n) {
+      if (dx) detail::activation_backward<A>(backend, x, y, dy, dx, n * In::size, last);
+    }
+    const T* logits() const { return x_; }
+    template <class B>
+    void backward_from_logits(B& backend, const T*, const T* dz, T* dx, std::size_t n) {
+      if (dx) backend.copy(dz, dx, n * In::size);
+    }
+
+   private:
+    const T* x_ = nullptr;
+  };
+};
+
+}  // namespace tensorguard

@@ -1,0 +1,36 @@
+#pragma once
+#include "pooling.hpp"
+
+namespace tensorguard {
+
+// Average pooling over the unpadded pixels of each window: AvgPool2D<Pool<2, 2>>.
+template <class... Options>
+struct AvgPool2D {
+  template <class In, class T, std::size_t Position>
+  class Layer {
+    using rule = detail::pooling_rule<AvgPool2D, In, Position, Options...>;
+
+   public:
+    using input_shape = In;
+    using output_shape = typename rule::output_shape;
+    using spec = AvgPool2D;
+    static constexpr std::size_t parameter_count = 0, state_count = 0, cache_per_sample = 0;
+    static constexpr double flops_per_sample =
+        double(output_shape::size) * rule::pool::height * rule::pool::width;
+    static std::string kind() { return rule::kind("AvgPool2D"); }
+
+    void attach(ParameterSlots<T>&) {}
+    void initialize(Rng&) {}
+    void reserve(std::size_t) {}
+    template <class B>
+    void forward(B& backend, const T* x, T* y, std::size_t n, Mode) {
+      backend.avg_pool_forward(rule::g, x, y, n);
+    }
+    template <class B>
+    void backward(B& backend, const T*, const T*, const T* dy, T* dx, std::size_t n) {
+      if (dx) backend.avg_pool_backward(rule::g, dy, dx, n);
+    }
+  };
+};
+
+}  // namespace tensorguard

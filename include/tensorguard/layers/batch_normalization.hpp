@@ -1,0 +1,66 @@
+#pragma once
+#include "../core/buffer.hpp"
+#include "../detail/layer.hpp"
+
+namespace tensorguard {
+
+// Normalises each channel (the last axis) over the batch and pixels, then scales and shifts.
+// Keras defaults: momentum 0.99, epsilon 1e-3; inference uses the running statistics.
+struct BatchNormalization {
+  template <class In, class T, std::size_t Position>
+  class Layer {
+    static constexpr std::size_t channels = In::dims[In::rank - 1];
+    static constexpr std::size_t rows_per_sample = In::size / channels;
+    static constexpr T momentum = T(0.99), epsilon = T(1e-3);
+
+   public:
+    using input_shape = In;
+    using output_shape = In;
+    using spec = BatchNormalization;
+    static constexpr std::size_t parameter_count = 2 * channels;  // gamma, beta
+    static constexpr std::size_t state_count = 2 * channels;      // running mean, variance
+    static constexpr std::size_t cache_per_sample = In::size;      // normalised input
+    static constexpr double flops_per_sample = 4.0 * In::size;
+    static std::string kind() { return "BatchNormalization"; }
+
+    void attach(ParameterSlots<T>& slots) {
+      auto g = slots.take(channels);
+      auto b = slots.take(channels);
+      gamma_ = g.value, dgamma_ = g.grad, beta_ = b.value, dbeta_ = b.grad;
+      running_mean_ = slots.take_state(channels);
+      running_var_ = slots.take_state(channels);
+    }
+    void initialize(Rng&) {
+      std::fill_n(gamma_, channels, T(1));
+      std::fill_n(beta_, channels, T(0));
+      std::fill_n(running_mean_, channels, T(0));
+      std::fill_n(running_var_, channels, T(1));
+    }
+    void reserve(std::size_t batch) {
+      x_hat_.resize(batch * In::size);
+      inv_std_.resize(channels);
+    }
+    template <class B>
+    void forward(B& backend, const T* x, T* y, std::size_t n, Mode mode) {
+      if (mode == Mode::training)
+        backend.batchnorm_forward_training(x, y, x_hat_.data(), inv_std_.data(), gamma_, beta_,
+                                           running_mean_, running_var_, channels,
+                                           n * rows_per_sample, momentum, epsilon);
+      else
+        backend.batchnorm_forward_inference(x, y, gamma_, beta_, running_mean_, running_var_,
+                                            channels, n * rows_per_sample, epsilon);
+    }
+    template <class B>
+    void backward(B& backend, const T*, const T*, const T* dy, T* dx, std::size_t n) {
+      backend.batchnorm_backward(dy, x_hat_.data(), inv_std_.data(), gamma_, dx, dgamma_, dbeta_,
+                                 channels, n * rows_per_sample);
+    }
+
+   private:
+    T *gamma_ = nullptr, *dgamma_ = nullptr, *beta_ = nullptr, *dbeta_ = nullptr;
+    T *running_mean_ = nullptr, *running_var_ = nullptr;
+    Buffer<T> x_hat_, inv_std_;
+  };
+};
+
+}  // namespace tensorguard

@@ -1,0 +1,146 @@
+#pragma once
+#include <string>
+
+#include "../core/buffer.hpp"
+#include "../detail/diagnostics.hpp"
+#include "../detail/layer.hpp"
+#include "../detail/options.hpp"
+#include "dense.hpp"
+#include "window_options.hpp"
+
+namespace tensorguard {
+
+template <class Got>
+struct needs_rank_3_input_height_width_channels_but_gets;
+struct fix_add_a_channel_axis_e_g_Shape_H_W_1;
+template <class Window, class Got>
+struct window_larger_than_its_padded_input;
+struct stride_must_be_positive;
+struct filters_and_kernel_must_be_positive;
+
+// 2-D convolution over NHWC images: Conv2D<Filters, Kernel<3, 3>, ReLU, Stride<2>, Same>.
+// Options in any order; defaults: Linear, Stride<1>, Valid.
+template <std::size_t Filters, class... Options>
+struct Conv2D {
+  using kernel = detail::find_option_t<is_kernel, void, Options...>;
+  using activation = detail::find_option_t<is_activation_option, Linear, Options...>;
+  using stride = detail::find_option_t<is_stride, Stride<1>, Options...>;
+  using padding = detail::find_option_t<is_padding, Valid, Options...>;
+  static_assert(!std::is_void_v<kernel>, "Conv2D<Filters, Kernel<H, W>, ...>: give a Kernel<H, W>");
+  static_assert(sizeof...(Options) ==
+                    detail::count_options<is_kernel, Options...> +
+                        detail::count_options<is_activation_option, Options...> +
+                        detail::count_options<is_stride, Options...> +
+                        detail::count_options<is_padding, Options...>,
+                "Conv2D options are Kernel<H, W>, an activation, Stride<H, W>, and Valid or Same");
+
+  template <class In, class T, std::size_t Position>
+  class Layer {
+    static_assert(require_v<In::rank == 3, at_layer<Position, Conv2D>,
+                            needs_rank_3_input_height_width_channels_but_gets<In>,
+                            fix_add_a_channel_axis_e_g_Shape_H_W_1>);
+    static_assert(require_v<(Filters > 0 && kernel::height > 0 && kernel::width > 0),
+                            at_layer<Position, Conv2D>, filters_and_kernel_must_be_positive>);
+    static_assert(require_v<(stride::height > 0 && stride::width > 0), at_layer<Position, Conv2D>,
+                            stride_must_be_positive>);
+    using Act = activation;
+    static constexpr bool keeps_logits = !std::is_same_v<Act, Linear>;
+    static constexpr WindowGeometry g =
+        make_window_geometry(In::dims[0], In::dims[1], In::dims[2], kernel::height, kernel::width,
+                             stride::height, stride::width, padding::padding);
+    static_assert(require_v<(g.out_h > 0 && g.out_w > 0), at_layer<Position, Conv2D>,
+                            window_larger_than_its_padded_input<kernel, In>>);
+    static constexpr std::size_t positions = g.out_h * g.out_w;
+    static constexpr std::size_t patch = g.patch_size();
+    // A 1x1, stride-1 convolution is a plain GEMM over the input: no im2col copy.
+    static constexpr bool pointwise = patch == In::dims[2] && stride::height == 1 &&
+                                      stride::width == 1;
+
+   public:
+    using input_shape = In;
+    using output_shape = Shape<g.out_h, g.out_w, Filters>;
+    using spec = Conv2D;
+    static constexpr std::size_t parameter_count = Filters * patch + Filters;
+    static constexpr std::size_t state_count = 0;
+    static constexpr std::size_t cache_per_sample =
+        (pointwise ? 0 : 2 * patch * positions) + (keeps_logits ? 2 * Filters * positions : 0);
+    static constexpr double flops_per_sample =
+        (2.0 * Filters * patch + Filters + (keeps_logits ? 4.0 * Filters : 0.0)) * positions;
+
+    static std::string kind() {
+      std::string k = "Conv2D<" + std::to_string(Filters) + ", " +
+                      detail::pair_string("Kernel", kernel::height, kernel::width);
+      if (stride::height != 1 || stride::width != 1)
+        k += ", " + detail::pair_string("Stride", stride::height, stride::width);
+      if (padding::padding == Padding::same) k += ", Same";
+      return k + detail::activation_suffix<Act>() + ">";
+    }
+
+    void attach(ParameterSlots<T>& slots) {
+      auto w = slots.take(Filters * patch);
+      auto b = slots.take(Filters);
+      w_ = w.value, dw_ = w.grad, b_ = b.value, db_ = b.grad;
+    }
+    void initialize(Rng& rng) {
+      detail::initialize_weights(w_, Filters * patch, patch,
+                                 kernel::height * kernel::width * Filters, Act::initializer, rng);
+      std::fill_n(b_, Filters, T(0));
+    }
+    void reserve(std::size_t batch) {
+      if constexpr (!pointwise) {
+        cols_.resize(batch * patch * positions);
+        dcols_.resize(batch * patch * positions);
+      }
+      if constexpr (keeps_logits) {
+        z_.resize(batch * Filters * positions);
+        dz_.resize(batch * Filters * positions);
+      }
+    }
+
+    template <class B>
+    void forward(B& backend, const T* x, T* y, std::size_t n, Mode) {
+      const T* cols = x;
+      if constexpr (!pointwise) {
+        backend.im2col(g, x, cols_.data(), n);
+        cols = cols_.data();
+      }
+      T* z = keeps_logits ? z_.data() : y;
+      const std::size_t columns = n * positions;
+      backend.gemm(B::Op::none, B::Op::none, Filters, columns, patch, T(1), w_, Filters, cols,
+                   patch, T(0), z, Filters);
+      backend.add_bias(z, b_, Filters, columns);
+      if constexpr (keeps_logits)
+        detail::activation_forward<Act>(backend, z, y, columns * Filters, Filters);
+    }
+    template <class B>
+    void backward(B& backend, const T* x, const T* y, const T* dy, T* dx, std::size_t n) {
+      if constexpr (keeps_logits) {
+        detail::activation_backward<Act>(backend, z_.data(), y, dy, dz_.data(),
+                                         n * positions * Filters, Filters);
+        backward_from_logits(backend, x, dz_.data(), dx, n);
+      } else {
+        backward_from_logits(backend, x, dy, dx, n);
+      }
+    }
+    const T* logits() const { return z_.data(); }
+    template <class B>
+    void backward_from_logits(B& backend, const T* x, const T* dz, T* dx, std::size_t n) {
+      const std::size_t columns = n * positions;
+      const T* cols = pointwise ? x : cols_.data();
+      backend.gemm(B::Op::none, B::Op::transpose, Filters, patch, columns, T(1), dz, Filters, cols,
+                   patch, T(0), dw_, Filters);
+      backend.sum_columns(dz, Filters, columns, db_);
+      if (!dx) return;
+      T* dcols = pointwise ? dx : dcols_.data();
+      backend.gemm(B::Op::transpose, B::Op::none, patch, columns, Filters, T(1), w_, Filters, dz,
+                   Filters, T(0), dcols, patch);
+      if constexpr (!pointwise) backend.col2im(g, dcols, dx, n);
+    }
+
+   private:
+    T *w_ = nullptr, *dw_ = nullptr, *b_ = nullptr, *db_ = nullptr;
+    Buffer<T> cols_, dcols_, z_, dz_;
+  };
+};
+
+}  // namespace tensorguard

@@ -1,0 +1,101 @@
+#pragma once
+#include <string>
+
+#include "../core/buffer.hpp"
+#include "../detail/diagnostics.hpp"
+#include "../detail/layer.hpp"
+#include "../detail/options.hpp"
+
+namespace tensorguard {
+
+template <class Got>
+struct needs_rank_1_input_but_gets;
+struct fix_insert_Flatten_before_it;
+struct units_must_be_positive;
+
+template <class A>
+struct is_activation_option : std::bool_constant<ActivationFunction<A>> {};
+
+// Fully connected layer: y = act(W x + b), W of Units x inputs.
+template <std::size_t Units, class... Options>
+struct Dense {
+  using activation = detail::find_option_t<is_activation_option, Linear, Options...>;
+  static_assert(sizeof...(Options) == detail::count_options<is_activation_option, Options...>,
+                "Dense<Units, Activation>: the only option is an activation such as ReLU");
+
+  template <class In, class T, std::size_t Position>
+  class Layer {
+    static_assert(require_v<Units != 0, at_layer<Position, Dense>, units_must_be_positive>);
+    static_assert(require_v<In::rank == 1, at_layer<Position, Dense>,
+                            needs_rank_1_input_but_gets<In>, fix_insert_Flatten_before_it>);
+    using Act = activation;
+    static constexpr bool keeps_logits = !std::is_same_v<Act, Linear>;
+
+   public:
+    using input_shape = In;
+    using output_shape = Shape<Units>;
+    using spec = Dense;
+    static constexpr std::size_t fan_in = In::size;
+    static constexpr std::size_t parameter_count = Units * fan_in + Units;
+    static constexpr std::size_t state_count = 0;
+    // Kept per sample for backward: pre-activations and their gradient.
+    static constexpr std::size_t cache_per_sample = keeps_logits ? 2 * Units : 0;
+    static constexpr double flops_per_sample =
+        2.0 * Units * fan_in + Units + (keeps_logits ? 4.0 * Units : 0.0);
+
+    static std::string kind() {
+      return "Dense<" + std::to_string(Units) + detail::activation_suffix<Act>() + ">";
+    }
+
+    void attach(ParameterSlots<T>& slots) {
+      auto w = slots.take(Units * fan_in);
+      auto b = slots.take(Units);
+      w_ = w.value, dw_ = w.grad, b_ = b.value, db_ = b.grad;
+    }
+    void initialize(Rng& rng) {
+      detail::initialize_weights(w_, Units * fan_in, fan_in, Units, Act::initializer, rng);
+      std::fill_n(b_, Units, T(0));
+    }
+    void reserve(std::size_t batch) {
+      if constexpr (keeps_logits) {
+        z_.resize(batch * Units);
+        dz_.resize(batch * Units);
+      }
+    }
+
+    template <class B>
+    void forward(B& backend, const T* x, T* y, std::size_t n, Mode) {
+      T* z = keeps_logits ? z_.data() : y;
+      backend.gemm(B::Op::none, B::Op::none, Units, n, fan_in, T(1), w_, Units, x, fan_in, T(0), z,
+                   Units);
+      backend.add_bias(z, b_, Units, n);
+      if constexpr (keeps_logits) detail::activation_forward<Act>(backend, z, y, n * Units, Units);
+    }
+    template <class B>
+    void backward(B& backend, const T* x, const T* y, const T* dy, T* dx, std::size_t n) {
+      if constexpr (keeps_logits) {
+        detail::activation_backward<Act>(backend, z_.data(), y, dy, dz_.data(), n * Units, Units);
+        backward_from_logits(backend, x, dz_.data(), dx, n);
+      } else {
+        backward_from_logits(backend, x, dy, dx, n);
+      }
+    }
+    // Pre-activations of the last forward pass, for losses fused with Softmax/Sigmoid.
+    const T* logits() const { return z_.data(); }
+    template <class B>
+    void backward_from_logits(B& backend, const T* x, const T* dz, T* dx, std::size_t n) {
+      backend.gemm(B::Op::none, B::Op::transpose, Units, fan_in, n, T(1), dz, Units, x, fan_in,
+                   T(0), dw_, Units);
+      backend.sum_columns(dz, Units, n, db_);
+      if (dx)
+        backend.gemm(B::Op::transpose, B::Op::none, fan_in, n, Units, T(1), w_, Units, dz, Units,
+                     T(0), dx, fan_in);
+    }
+
+   private:
+    T *w_ = nullptr, *dw_ = nullptr, *b_ = nullptr, *db_ = nullptr;
+    Buffer<T> z_, dz_;
+  };
+};
+
+}  // namespace tensorguard

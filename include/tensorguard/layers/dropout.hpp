@@ -1,0 +1,61 @@
+#pragma once
+#include <ratio>
+
+#include "../core/buffer.hpp"
+#include "../detail/diagnostics.hpp"
+#include "../detail/layer.hpp"
+
+namespace tensorguard {
+
+template <class Rate>
+struct dropout_rate_must_be_in_0_inclusive_to_1_exclusive;
+
+// Inverted dropout: in training each unit is zeroed with probability Rate and the rest scaled
+// by 1 / (1 - Rate); at inference it is the identity. Rate is a std::ratio: Dropout<Rate<1, 4>>.
+template <std::intmax_t Num, std::intmax_t Den = 100>
+using Rate = std::ratio<Num, Den>;
+
+template <class R = std::ratio<1, 2>>
+struct Dropout {
+  static constexpr double rate = double(R::num) / double(R::den);
+
+  template <class In, class T, std::size_t Position>
+  class Layer {
+    static_assert(require_v<(R::num >= 0 && R::num < R::den), at_layer<Position, Dropout>,
+                            dropout_rate_must_be_in_0_inclusive_to_1_exclusive<R>>);
+
+   public:
+    using input_shape = In;
+    using output_shape = In;
+    using spec = Dropout;
+    static constexpr std::size_t parameter_count = 0, state_count = 0;
+    static constexpr std::size_t cache_per_sample = In::size;
+    static constexpr double flops_per_sample = 0;
+    static std::string kind() {
+      return "Dropout<" + std::to_string(R::num) + "/" + std::to_string(R::den) + ">";
+    }
+
+    void attach(ParameterSlots<T>&) {}
+    void initialize(Rng& rng) { rng_.reseed(rng.next()); }
+    void reserve(std::size_t batch) { mask_.resize(batch * In::size); }
+    template <class B>
+    void forward(B& backend, const T* x, T* y, std::size_t n, Mode mode) {
+      training_ = mode == Mode::training && rate > 0;
+      if (training_) backend.dropout_forward(x, y, mask_.data(), n * In::size, rate, rng_);
+      else backend.copy(x, y, n * In::size);
+    }
+    template <class B>
+    void backward(B& backend, const T*, const T*, const T* dy, T* dx, std::size_t n) {
+      if (!dx) return;
+      if (training_) backend.multiply(dy, mask_.data(), dx, n * In::size);
+      else backend.copy(dy, dx, n * In::size);
+    }
+
+   private:
+    Buffer<T> mask_;
+    Rng rng_;
+    bool training_ = false;
+  };
+};
+
+}  // namespace tensorguard

@@ -1,0 +1,43 @@
+#pragma once
+#include <cstdint>
+
+#include "../core/buffer.hpp"
+#include "pooling.hpp"
+
+namespace tensorguard {
+
+// Max pooling: MaxPool2D<Pool<2, 2>> (stride defaults to the window, padding to Valid).
+template <class... Options>
+struct MaxPool2D {
+  template <class In, class T, std::size_t Position>
+  class Layer {
+    using rule = detail::pooling_rule<MaxPool2D, In, Position, Options...>;
+
+   public:
+    using input_shape = In;
+    using output_shape = typename rule::output_shape;
+    using spec = MaxPool2D;
+    static constexpr std::size_t parameter_count = 0, state_count = 0;
+    static constexpr std::size_t cache_per_sample = output_shape::size;  // winners (32-bit)
+    static constexpr double flops_per_sample =
+        double(output_shape::size) * rule::pool::height * rule::pool::width;
+    static std::string kind() { return rule::kind("MaxPool2D"); }
+
+    void attach(ParameterSlots<T>&) {}
+    void initialize(Rng&) {}
+    void reserve(std::size_t batch) { argmax_.resize(batch * output_shape::size); }
+    template <class B>
+    void forward(B& backend, const T* x, T* y, std::size_t n, Mode) {
+      backend.max_pool_forward(rule::g, x, y, argmax_.data(), n);
+    }
+    template <class B>
+    void backward(B& backend, const T*, const T*, const T* dy, T* dx, std::size_t n) {
+      if (dx) backend.max_pool_backward(rule::g, dy, argmax_.data(), dx, n);
+    }
+
+   private:
+    Buffer<std::uint32_t> argmax_;
+  };
+};
+
+}  // namespace tensorguard

@@ -1,0 +1,53 @@
+#pragma once
+#include "../detail/diagnostics.hpp"
+#include "../detail/layer.hpp"
+
+namespace tensorguard {
+
+template <class From, class To>
+struct reshape_must_keep_the_element_count;
+
+namespace detail {
+// A layer that only reinterprets its input: the values are copied unchanged (NHWC order).
+template <class Spec, class In, class Out, class T>
+struct reinterpret_layer {
+  using input_shape = In;
+  using output_shape = Out;
+  using spec = Spec;
+  static constexpr std::size_t parameter_count = 0, state_count = 0, cache_per_sample = 0;
+  static constexpr double flops_per_sample = 0;
+  void attach(ParameterSlots<T>&) {}
+  void initialize(Rng&) {}
+  void reserve(std::size_t) {}
+  template <class B>
+  void forward(B& backend, const T* x, T* y, std::size_t n, Mode) {
+    backend.copy(x, y, n * In::size);
+  }
+  template <class B>
+  void backward(B& backend, const T*, const T*, const T* dy, T* dx, std::size_t n) {
+    if (dx) backend.copy(dy, dx, n * In::size);
+  }
+};
+}  // namespace detail
+
+// Any shape to rank 1: Shape<H, W, C> -> Shape<H * W * C>.
+struct Flatten {
+  template <class In, class T, std::size_t Position>
+  struct Layer : detail::reinterpret_layer<Flatten, In, Shape<In::size>, T> {
+    static std::string kind() { return "Flatten"; }
+  };
+};
+
+// To the given shape, same element count: Reshape<Shape<7, 7, 16>>.
+template <class To>
+struct Reshape {
+  static_assert(is_shape<To>, "Reshape<S>: S must be a Shape<...>");
+  template <class In, class T, std::size_t Position>
+  struct Layer : detail::reinterpret_layer<Reshape, In, To, T> {
+    static_assert(require_v<In::size == To::size, at_layer<Position, Reshape>,
+                            reshape_must_keep_the_element_count<In, To>>);
+    static std::string kind() { return "Reshape<" + To::to_string() + ">"; }
+  };
+};
+
+}  // namespace tensorguard

@@ -1,0 +1,352 @@
+// Model<Net, Loss, Backend>: a Sequential network with its loss, parameters, optimizer and the
+// training loop (fit, evaluate, predict, summary, save, load).
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <iostream>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "../backend/cpu.hpp"
+#include "../core/buffer.hpp"
+#include "../core/random.hpp"
+#include "../data/dataset.hpp"
+#include "../losses/fusion.hpp"
+#include "../optim/optimizer.hpp"
+#include "../training/history.hpp"
+#include "../training/progress.hpp"
+#include "compatibility.hpp"
+#include "sequential.hpp"
+#include "summary.hpp"
+#include "weights_file.hpp"
+
+namespace tensorguard {
+
+// What a callback may ask of fit after an epoch or a step.
+struct TrainingControl {
+  bool stop = false;
+  double learning_rate = 0;  // change it to set the optimizer's rate from the next step on
+};
+
+struct Callback {
+  std::function<void(const EpochLogs&, TrainingControl&)> on_epoch_end;
+  std::function<void(std::size_t step, double loss, TrainingControl&)> on_batch_end;
+};
+
+template <class D>
+struct FitOptions {
+  std::size_t epochs = 1;
+  std::size_t batch_size = 32;
+  bool shuffle = true;
+  std::optional<std::reference_wrapper<const D>> validation{};
+  Verbosity verbose = Verbosity::automatic;
+  std::vector<Callback> callbacks{};
+};
+
+struct Evaluation {
+  double loss = NAN;
+  double accuracy = NAN;  // NaN for regression labels
+};
+
+template <class Net, class Loss, class Backend = Cpu>
+class Model {
+  static_assert(is_sequential<Net>, "Model<Net, Loss>: Net must be a Sequential<Input<...>, ...>");
+  static_assert(detail::is_loss<Loss>,
+                "Model<Net, Loss>: Loss must be a loss such as loss::SparseCategoricalCrossentropy");
+
+ public:
+  using network = Net;
+  using loss_type = Loss;
+  using scalar = typename Net::scalar;
+  using input_shape = typename Net::input_shape;
+  using output_shape = typename Net::output_shape;
+  using T = scalar;
+
+  static constexpr std::size_t parameter_count = Net::parameter_count;
+  static constexpr std::size_t state_count = Net::state_count;
+  static constexpr double flops_per_sample = Net::flops_per_sample;
+  static constexpr std::size_t activation_bytes_per_sample = Net::activation_bytes_per_sample;
+  // Parameters, their gradients and the optimizer's moments.
+  static constexpr std::size_t training_state_bytes =
+      (4 * parameter_count + state_count) * sizeof(scalar);
+
+  explicit Model(optim::Settings optimizer = optim::Adam{}, std::uint64_t seed = 42)
+      : optimizer_(optimizer) {
+    params_.resize(parameter_count);
+    grads_.resize(parameter_count);
+    state_.resize(state_count);
+    ParameterSlots<T> slots{params_.data(), grads_.data(), state_.data()};
+    body_.attach(slots);
+    reinitialize(seed);
+  }
+  Model(const Model&) = delete;  // layers point into this model's parameter arrays
+  Model& operator=(const Model&) = delete;
+
+  // Fresh weights from the seed; the same seed gives bit-identical weights.
+  void reinitialize(std::uint64_t seed) {
+    rng_.reseed(seed);
+    body_.initialize(rng_);
+    optimizer_.reserve(parameter_count);
+  }
+
+  template <class D>
+  History fit(const D& train, const FitOptions<D>& options = {}) {
+    detail::check_data<Net, Loss, D>();
+    if (options.batch_size == 0) throw std::invalid_argument("fit: batch_size must be at least 1");
+    if (train.size() == 0) throw std::invalid_argument("fit: the training dataset is empty");
+    validate_labels(train, "training");
+    if (options.validation) validate_labels(options.validation->get(), "validation");
+
+    const std::size_t n = train.size();
+    const std::size_t batch = std::min(options.batch_size, n);
+    const std::size_t steps = (n + batch - 1) / batch;
+    reserve<D>(batch);
+    order_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) order_[i] = i;
+
+    History history;
+    ProgressDisplay progress(options.verbose);
+    TrainingControl control{false, optimizer_.learning_rate()};
+    for (std::size_t epoch = 1; epoch <= options.epochs && !control.stop; ++epoch) {
+      if (options.shuffle) tensorguard::shuffle(order_.begin(), order_.end(), rng_);
+      progress.start_epoch(epoch, options.epochs, steps, has_accuracy<D>);
+      double loss_sum = 0;
+      std::size_t correct = 0, seen = 0;
+      for (std::size_t step = 0; step < steps && !control.stop; ++step) {
+        const std::size_t count = std::min(batch, n - step * batch);
+        gather(train, std::span<const std::size_t>(order_).subspan(step * batch, count));
+        const auto [batch_loss, batch_correct] = train_step<D>(count);
+        loss_sum += batch_loss;
+        correct += batch_correct;
+        seen += count;
+        progress.step(step + 1, loss_sum / double(seen), double(correct) / double(seen));
+        for (auto& cb : options.callbacks)
+          if (cb.on_batch_end) cb.on_batch_end(step, batch_loss / double(count), control);
+        apply_learning_rate(control);
+      }
+      EpochLogs logs;
+      logs.epoch = epoch;
+      logs.loss = loss_sum / double(seen);
+      if (has_accuracy<D>) logs.accuracy = double(correct) / double(seen);
+      logs.steps = steps;
+      logs.learning_rate = optimizer_.learning_rate();
+      if (options.validation) {
+        const Evaluation v = evaluate(options.validation->get(), 256);
+        logs.val_loss = v.loss;
+        logs.val_accuracy = v.accuracy;
+      }
+      logs.seconds = progress.seconds_since_start();
+      progress.end_epoch(logs);
+      history.epochs.push_back(logs);
+      for (auto& cb : options.callbacks)
+        if (cb.on_epoch_end) cb.on_epoch_end(logs, control);
+      apply_learning_rate(control);
+    }
+    return history;
+  }
+
+  template <class D>
+  Evaluation evaluate(const D& data, std::size_t batch_size = 256) {
+    detail::check_data<Net, Loss, D>();
+    if (data.size() == 0) throw std::invalid_argument("evaluate: the dataset is empty");
+    validate_labels(data, "evaluation");
+    const std::size_t batch = std::min(batch_size, data.size());
+    reserve<D>(batch);
+    double loss_sum = 0;
+    std::size_t correct = 0;
+    for (std::size_t start = 0; start < data.size(); start += batch) {
+      const std::size_t count = std::min(batch, data.size() - start);
+      backend_.copy(data.input(start), x_.data(), count * input_shape::size);
+      std::copy_n(data.label(start), count * D::label_width, labels<D>().data());
+      body_.forward(backend_, x_.data(), out_.data(), count, Mode::inference);
+      loss_sum += loss_value<D>(count, /*with_gradient=*/false);
+      correct += count_correct<D>(count);
+    }
+    const double n = double(data.size());
+    return {loss_sum / n, has_accuracy<D> ? double(correct) / n : NAN};
+  }
+
+  // Outputs for consecutive samples (inputs.size() must be a multiple of the input size).
+  std::vector<T> predict(std::span<const T> inputs, std::size_t batch_size = 256) {
+    if (inputs.size() % input_shape::size != 0)
+      throw std::invalid_argument("predict: " + std::to_string(inputs.size()) +
+                                  " values are not whole samples of " + input_shape::to_string() +
+                                  " (" + std::to_string(input_shape::size) + " values each)");
+    const std::size_t n = inputs.size() / input_shape::size;
+    std::vector<T> out(n * output_shape::size);
+    const std::size_t batch = std::max<std::size_t>(1, std::min(batch_size, n));
+    reserve_common(batch);
+    for (std::size_t start = 0; start < n; start += batch) {
+      const std::size_t count = std::min(batch, n - start);
+      body_.forward(backend_, inputs.data() + start * input_shape::size,
+                    out.data() + start * output_shape::size, count, Mode::inference);
+    }
+    return out;
+  }
+  template <class D>
+  std::vector<T> predict(const D& data, std::size_t batch_size = 256) {
+    detail::check_inputs<Net, D>();
+    return predict(data.inputs(), batch_size);
+  }
+
+  void summary(std::ostream& out = std::cout) const {
+    std::vector<LayerRecord> records;
+    Body::describe(records, "", 0);
+    detail::print_summary(out,
+                          {std::string("Model: Sequential<") + (sizeof(T) == 4 ? "float" : "double") +
+                               ">, loss " + Loss::name + ", optimizer " + optimizer_.name() +
+                               ", backend " + Backend::name,
+                           input_shape::to_string(), parameter_count, state_count, sizeof(T),
+                           activation_bytes_per_sample, flops_per_sample},
+                          records);
+  }
+
+  void save(const std::string& path) const {
+    detail::write_weights(path, records(), params_.data(), params_.size(), state_.data(),
+                          state_.size());
+  }
+  // Throws WeightsMismatch naming the first layer that differs; the model is unchanged then.
+  void load(const std::string& path) {
+    Buffer<T> params(parameter_count), state(state_count);
+    detail::read_weights(path, records(), params.data(), params.size(), state.data(),
+                         state.size());
+    std::copy(params.begin(), params.end(), params_.begin());
+    std::copy(state.begin(), state.end(), state_.begin());
+  }
+
+  static std::vector<LayerRecord> records() {
+    std::vector<LayerRecord> r;
+    Body::describe(r, "", 0);
+    return r;
+  }
+
+  std::span<T> parameters() { return {params_.data(), params_.size()}; }
+  std::span<const T> parameters() const { return {params_.data(), params_.size()}; }
+  std::span<const T> gradients() const { return {grads_.data(), grads_.size()}; }
+  std::span<T> state() { return {state_.data(), state_.size()}; }
+  optim::Optimizer<T>& optimizer() { return optimizer_; }
+  Backend& backend() { return backend_; }
+
+  // One forward and backward pass over n samples (no update): returns the summed loss.
+  // Used by gradient checks; fit uses the same path.
+  template <class D>
+  double loss_and_gradient(std::span<const T> inputs,
+                           std::span<const typename D::label_value> targets, Mode mode) {
+    const std::size_t n = inputs.size() / input_shape::size;
+    reserve<D>(n);
+    backend_.copy(inputs.data(), x_.data(), inputs.size());
+    std::copy(targets.begin(), targets.end(), labels<D>().data());
+    body_.forward(backend_, x_.data(), out_.data(), n, mode);
+    const double loss = loss_value<D>(n, true);
+    backward<D>(n);
+    return loss;
+  }
+
+ private:
+  using Body = typename Net::body;
+  using OutputActivation = typename Net::output_activation;
+  static constexpr bool fused = loss::fuses_with<Loss, OutputActivation>;
+  using ComputedLoss = std::conditional_t<fused, loss::FromLogits<Loss>, Loss>;
+
+  template <class D>
+  static constexpr bool has_accuracy = D::labels_type::kind != LabelKind::real;
+  // Binary predictions are positive above 0.5 for probabilities, above 0 for logits.
+  static constexpr T binary_threshold =
+      std::is_same_v<OutputActivation, Sigmoid> ? T(0.5) : T(0);
+
+  template <class D>
+  Buffer<typename D::label_value>& labels() {
+    if constexpr (std::is_same_v<typename D::label_value, std::int32_t>) return int_labels_;
+    else return real_labels_;
+  }
+
+  void reserve_common(std::size_t batch) {
+    if (batch <= reserved_) return;
+    body_.reserve(batch);
+    x_.resize(batch * input_shape::size);
+    out_.resize(batch * output_shape::size);
+    dout_.resize(batch * output_shape::size);
+    reserved_ = batch;
+  }
+  template <class D>
+  void reserve(std::size_t batch) {
+    reserve_common(batch);
+    labels<D>().resize(std::max(labels<D>().size(), batch * D::label_width));
+  }
+
+  template <class D>
+  void gather(const D& data, std::span<const std::size_t> rows) {
+    auto* t = labels<D>().data();
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      backend_.copy(data.input(rows[i]), x_.data() + i * input_shape::size, input_shape::size);
+      std::copy_n(data.label(rows[i]), D::label_width, t + i * D::label_width);
+    }
+  }
+
+  template <class D>
+  double loss_value(std::size_t n, bool with_gradient) {
+    const T* y = fused ? body_.logits() : out_.data();
+    return backend_.template loss<ComputedLoss>(y, labels<D>().data(),
+                                                with_gradient ? dout_.data() : nullptr,
+                                                output_shape::size, D::label_width, n);
+  }
+  template <class D>
+  void backward(std::size_t n) {
+    if constexpr (fused) body_.backward_from_logits(backend_, x_.data(), dout_.data(), nullptr, n);
+    else body_.backward(backend_, x_.data(), out_.data(), dout_.data(), nullptr, n);
+  }
+  template <class D>
+  std::size_t count_correct(std::size_t n) {
+    if constexpr (!has_accuracy<D>) return 0;
+    else
+      return backend_.template count_correct<typename D::labels_type>(
+          out_.data(), labels<D>().data(), output_shape::size, n, binary_threshold);
+  }
+
+  template <class D>
+  std::pair<double, std::size_t> train_step(std::size_t n) {
+    body_.forward(backend_, x_.data(), out_.data(), n, Mode::training);
+    const double loss = loss_value<D>(n, true);
+    backward<D>(n);
+    optimizer_.step(backend_, params_.data(), grads_.data(), parameter_count);
+    return {loss, count_correct<D>(n)};
+  }
+
+  void apply_learning_rate(const TrainingControl& c) {
+    if (c.learning_rate != optimizer_.learning_rate()) optimizer_.set_learning_rate(c.learning_rate);
+  }
+
+  // Class indices index the output: one out of range would read outside it.
+  template <class D>
+  static void validate_labels(const D& data, const char* which) {
+    using L = typename D::labels_type;
+    if constexpr (L::kind == LabelKind::class_index) {
+      const auto labels = data.labels();
+      for (std::size_t i = 0; i < labels.size(); ++i)
+        if (labels[i] < 0 || std::size_t(labels[i]) >= L::classes)
+          throw std::invalid_argument(std::string("TG-DATA-LABELS: ") + which + " row " +
+                                      std::to_string(i) + " has class " +
+                                      std::to_string(labels[i]) + " outside [0, " +
+                                      std::to_string(L::classes) + ") of " + L::name() +
+                                      "; fix the labels or the number of classes");
+    }
+  }
+
+  Body body_;
+  Buffer<T> params_, grads_, state_;
+  optim::Optimizer<T> optimizer_;
+  Backend backend_;
+  Rng rng_;
+  Buffer<T> x_, out_, dout_;
+  Buffer<std::int32_t> int_labels_;
+  Buffer<T> real_labels_;
+  std::vector<std::size_t> order_;
+  std::size_t reserved_ = 0;
+};
+
+}  // namespace tensorguard

@@ -1,0 +1,46 @@
+// History: the metrics of every epoch fit ran, writable as CSV.
+#pragma once
+#include <cmath>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tensorguard {
+
+struct EpochLogs {
+  std::size_t epoch = 0;  // 1-based
+  double loss = NAN, accuracy = NAN;
+  double val_loss = NAN, val_accuracy = NAN;  // NaN without validation data
+  double seconds = 0;
+  double learning_rate = 0;
+  std::size_t steps = 0;
+};
+
+struct History {
+  std::vector<EpochLogs> epochs;
+
+  bool empty() const { return epochs.empty(); }
+  const EpochLogs& last() const { return epochs.back(); }
+
+  void write_csv(const std::string& path) const {
+    std::ofstream out(path);
+    if (!out) throw std::runtime_error("History::write_csv: cannot write '" + path + "'");
+    out << "epoch,loss,accuracy,val_loss,val_accuracy,seconds,learning_rate,steps\n";
+    auto cell = [&](double v) -> std::ofstream& {
+      if (!std::isnan(v)) out << v;
+      return out;
+    };
+    out.precision(9);
+    for (const auto& e : epochs) {
+      out << e.epoch << ',';
+      cell(e.loss) << ',';
+      cell(e.accuracy) << ',';
+      cell(e.val_loss) << ',';
+      cell(e.val_accuracy) << ',';
+      out << e.seconds << ',' << e.learning_rate << ',' << e.steps << '\n';
+    }
+  }
+};
+
+}  // namespace tensorguard
