@@ -34,8 +34,8 @@ struct TrainingControl {
 };
 
 struct Callback {
-  std::function<void(const EpochLogs&, TrainingControl&)> on_epoch_end;
-  std::function<void(std::size_t step, double loss, TrainingControl&)> on_batch_end;
+  std::function<void(const EpochLogs&, TrainingControl&)> on_epoch_end{};
+  std::function<void(std::size_t step, double loss, TrainingControl&)> on_batch_end{};
 };
 
 template <class D>
@@ -189,6 +189,7 @@ class Model {
     return out;
   }
   template <class D>
+    requires requires { typename D::input_shape; }
   std::vector<T> predict(const D& data, std::size_t batch_size = 256) {
     detail::check_inputs<Net, D>();
     return predict(data.inputs(), batch_size);

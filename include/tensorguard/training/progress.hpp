@@ -71,9 +71,12 @@ class ProgressDisplay {
   std::string bar(std::size_t done) const {
     constexpr std::size_t width = 30;
     const std::size_t filled = steps_ ? done * width / steps_ : width;
-    std::string b = "[" + std::string(filled, '=');
-    if (filled < width) b += ">" + std::string(width - filled - 1, '.');
-    return b + "]";
+    std::string b(width + 2, '.');
+    b.front() = '[';
+    b.back() = ']';
+    for (std::size_t i = 0; i < filled; ++i) b[1 + i] = '=';
+    if (filled < width) b[1 + filled] = '>';
+    return b;
   }
   static std::string duration(double s) {
     char buf[32];
