@@ -1,0 +1,65 @@
+// After the first step, a training step allocates nothing: every buffer is sized when the
+// model is built or first sees a batch size. malloc is counted at the C level, which also sees
+// Eigen's own temporaries.
+#include <tensorguard/tensorguard.hpp>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <cstdlib>
+
+extern "C" void* __libc_malloc(std::size_t);
+extern "C" void* __libc_calloc(std::size_t, std::size_t);
+extern "C" void* __libc_realloc(void*, std::size_t);
+extern "C" int __libc_posix_memalign(void**, std::size_t, std::size_t);
+
+namespace {
+std::atomic<long> allocations{0};
+}
+extern "C" void* malloc(std::size_t n) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  return __libc_malloc(n);
+}
+extern "C" void* calloc(std::size_t a, std::size_t b) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  return __libc_calloc(a, b);
+}
+extern "C" void* realloc(void* p, std::size_t n) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  return __libc_realloc(p, n);
+}
+
+namespace tg = tensorguard;
+using namespace tg;
+
+// Allocations between the end of one step and the end of the next, over every step after the
+// first of a second epoch (the first epoch sizes the buffers).
+template <class Net, class D>
+long allocations_in_steps(const D& data, std::size_t batch) {
+  Model<Net, loss::SparseCategoricalCrossentropy> model;
+  model.fit(data, {.epochs = 1, .batch_size = batch, .verbose = Verbosity::silent});
+  long during_steps = 0, last = 0;
+  Callback count{.on_batch_end = [&](std::size_t step, double, TrainingControl&) {
+    const long now = allocations.load();
+    if (step > 0) during_steps += now - last;
+    last = allocations.load();
+  }};
+  model.fit(data, {.epochs = 1, .batch_size = batch, .verbose = Verbosity::silent,
+                   .callbacks = {count}});
+  return during_steps;
+}
+
+TEST_CASE("Training steps allocate nothing after the first", "[allocation]") {
+  Rng rng(1);
+  Dataset<Shape<28, 28, 1>, ClassIndex<10>> data;
+  std::vector<float> img(784);
+  for (int i = 0; i < 256; ++i) {
+    for (auto& v : img) v = float(rng.uniform());
+    const auto k = std::int32_t(rng.below(10));
+    data.push_back(img, std::span<const std::int32_t>(&k, 1));
+  }
+  using Mlp = Sequential<Input<Shape<28, 28, 1>>, Flatten, Dense<128, ReLU>, Dense<10, Softmax>>;
+  using Cnn = Sequential<Input<Shape<28, 28, 1>>, Conv2D<32, Kernel<3, 3>, ReLU>,
+                         MaxPool2D<Pool<2, 2>>, Flatten, Dense<10, Softmax>>;
+  CHECK(allocations_in_steps<Mlp>(data, 64) == 0);
+  CHECK(allocations_in_steps<Cnn>(data, 64) == 0);
+}
