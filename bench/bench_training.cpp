@@ -1,0 +1,60 @@
+// Whole training steps and predict for the MLP and the CNN of the Fashion-MNIST examples, at
+// batch 32/64/128, with items/s and GFLOP/s (training counted as 3x the forward FLOPs).
+// Run: cmake -S . -B build-bench -DTG_BUILD_BENCH=ON && cmake --build build-bench -j2 --target bench_training
+//      && build-bench/bench/bench_training --benchmark_repetitions=5 --benchmark_report_aggregates_only
+#include <benchmark/benchmark.h>
+
+#include <tensorguard/tensorguard.hpp>
+
+namespace tg = tensorguard;
+
+namespace {
+using Mlp = tg::Sequential<tg::Input<tg::Shape<28, 28, 1>>, tg::Flatten, tg::Dense<128, tg::ReLU>,
+                           tg::Dense<10, tg::Softmax>>;
+using Cnn = tg::Sequential<tg::Input<tg::Shape<28, 28, 1>>, tg::Conv2D<32, tg::Kernel<3, 3>, tg::ReLU>,
+                           tg::MaxPool2D<tg::Pool<2, 2>>, tg::Flatten, tg::Dense<10, tg::Softmax>>;
+using Data = tg::Dataset<tg::Shape<28, 28, 1>, tg::ClassIndex<10>>;
+
+const Data& synthetic(std::size_t n) {
+  static Data d = [n] {
+    Data out;
+    tg::Rng rng(1);
+    std::vector<float> img(784);
+    for (std::size_t i = 0; i < n; ++i) {
+      for (auto& v : img) v = float(rng.uniform());
+      const auto k = std::int32_t(rng.below(10));
+      out.push_back(img, std::span<const std::int32_t>(&k, 1));
+    }
+    return out;
+  }();
+  return d;
+}
+
+template <class Net>
+void train_step(benchmark::State& state) {
+  const auto batch = std::size_t(state.range(0));
+  const auto& data = synthetic(1024).first(batch);
+  tg::Model<Net, tg::loss::SparseCategoricalCrossentropy> model;
+  const tg::FitOptions<Data> once{.epochs = 1, .batch_size = batch, .shuffle = false,
+                                  .verbose = tg::Verbosity::silent};
+  model.fit(data, once);
+  for (auto _ : state) model.fit(data, once);  // one step per iteration
+  state.SetItemsProcessed(std::int64_t(state.iterations() * batch));
+  state.counters["GFLOP/s"] = benchmark::Counter(3.0 * Net::flops_per_sample * double(batch) * 1e-9,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+}
+
+template <class Net>
+void predict(benchmark::State& state) {
+  const auto& data = synthetic(1024);
+  tg::Model<Net, tg::loss::SparseCategoricalCrossentropy> model;
+  for (auto _ : state) benchmark::DoNotOptimize(model.predict(data, std::size_t(state.range(0))));
+  state.SetItemsProcessed(std::int64_t(state.iterations() * data.size()));
+}
+}  // namespace
+
+BENCHMARK(train_step<Mlp>)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
+BENCHMARK(train_step<Cnn>)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
+BENCHMARK(predict<Mlp>)->Arg(256)->Unit(benchmark::kMillisecond);
+BENCHMARK(predict<Cnn>)->Arg(256)->Unit(benchmark::kMillisecond);
+BENCHMARK_MAIN();
