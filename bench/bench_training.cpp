@@ -1,7 +1,9 @@
 // Whole training steps and predict for the MLP and the CNN of the Fashion-MNIST examples, at
 // batch 32/64/128, with items/s and GFLOP/s (training counted as 3x the forward FLOPs).
-// Run: cmake -S . -B build-bench -DTG_BUILD_BENCH=ON && cmake --build build-bench -j2 --target bench_training
-//      && build-bench/bench/bench_training --benchmark_repetitions=5 --benchmark_report_aggregates_only
+// Run: cmake -S . -B build-bench -DTG_BUILD_BENCH=ON && cmake --build build-bench -j2 --target
+// bench_training
+//      && build-bench/bench/bench_training --benchmark_repetitions=5
+//      --benchmark_report_aggregates_only
 #include <benchmark/benchmark.h>
 
 #include <tensorguard/tensorguard.hpp>
@@ -11,8 +13,9 @@ namespace tg = tensorguard;
 namespace {
 using Mlp = tg::Sequential<tg::Input<tg::Shape<28, 28, 1>>, tg::Flatten, tg::Dense<128, tg::ReLU>,
                            tg::Dense<10, tg::Softmax>>;
-using Cnn = tg::Sequential<tg::Input<tg::Shape<28, 28, 1>>, tg::Conv2D<32, tg::Kernel<3, 3>, tg::ReLU>,
-                           tg::MaxPool2D<tg::Pool<2, 2>>, tg::Flatten, tg::Dense<10, tg::Softmax>>;
+using Cnn =
+    tg::Sequential<tg::Input<tg::Shape<28, 28, 1>>, tg::Conv2D<32, tg::Kernel<3, 3>, tg::ReLU>,
+                   tg::MaxPool2D<tg::Pool<2, 2>>, tg::Flatten, tg::Dense<10, tg::Softmax>>;
 using Data = tg::Dataset<tg::Shape<28, 28, 1>, tg::ClassIndex<10>>;
 
 const Data& synthetic(std::size_t n) {
@@ -35,8 +38,8 @@ void train_step(benchmark::State& state) {
   const auto batch = std::size_t(state.range(0));
   const auto& data = synthetic(1024).first(batch);
   tg::Model<Net, tg::loss::SparseCategoricalCrossentropy> model;
-  const tg::FitOptions<Data> once{.epochs = 1, .batch_size = batch, .shuffle = false,
-                                  .verbose = tg::Verbosity::silent};
+  const tg::FitOptions<Data> once{
+      .epochs = 1, .batch_size = batch, .shuffle = false, .verbose = tg::Verbosity::silent};
   model.fit(data, once);
   for (auto _ : state) model.fit(data, once);  // one step per iteration
   state.SetItemsProcessed(std::int64_t(state.iterations() * batch));

@@ -1,10 +1,9 @@
 // Finite-difference gradient checks in double precision: the model's analytic gradient of the
 // mean batch loss against central differences, for every parameter.
 #pragma once
-#include <tensorguard/tensorguard.hpp>
-
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <tensorguard/tensorguard.hpp>
 #include <vector>
 
 namespace tg = tensorguard;
@@ -13,7 +12,7 @@ namespace testing {
 
 template <class Labels>
 std::vector<typename Labels::template value_type<double>> random_labels(std::size_t n,
-                                                                       tg::Rng& rng) {
+                                                                        tg::Rng& rng) {
   std::vector<typename Labels::template value_type<double>> out;
   for (std::size_t i = 0; i < n; ++i) {
     if constexpr (Labels::kind == tg::LabelKind::class_index) {

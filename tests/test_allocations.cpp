@@ -1,11 +1,10 @@
 // After the first step, a training step allocates nothing: every buffer is sized when the
 // model is built or first sees a batch size. malloc is counted at the C level, which also sees
 // Eigen's own temporaries.
-#include <tensorguard/tensorguard.hpp>
-
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <tensorguard/tensorguard.hpp>
 
 extern "C" void* __libc_malloc(std::size_t);
 extern "C" void* __libc_calloc(std::size_t, std::size_t);
@@ -43,8 +42,8 @@ long allocations_in_steps(const D& data, std::size_t batch) {
     if (step > 0) during_steps += now - last;
     last = allocations.load();
   }};
-  model.fit(data, {.epochs = 1, .batch_size = batch, .verbose = Verbosity::silent,
-                   .callbacks = {count}});
+  model.fit(data,
+            {.epochs = 1, .batch_size = batch, .verbose = Verbosity::silent, .callbacks = {count}});
   return during_steps;
 }
 

@@ -1,10 +1,10 @@
 // Data readers, splits and scalers.
-#include <tensorguard/tensorguard.hpp>
 #include <zlib.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <tensorguard/tensorguard.hpp>
 
 namespace tg = tensorguard;
 using namespace tg;
@@ -22,8 +22,8 @@ std::vector<unsigned char> idx_bytes(std::vector<std::uint32_t> dims,
   return out;
 }
 void write_plain(const std::string& path, const std::vector<unsigned char>& bytes) {
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                              std::streamsize(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
 }
 void write_gzip(const std::string& path, const std::vector<unsigned char>& bytes) {
   gzFile f = gzopen(path.c_str(), "wb");
@@ -53,9 +53,9 @@ TEST_CASE("IDX files read the same plain and gzip-compressed", "[idx]") {
 TEST_CASE("An IDX file whose items differ from the input shape is refused naming both", "[idx]") {
   const auto path = temp_path("wrong.idx.gz");
   write_gzip(path, idx_bytes({1, 28, 28}, std::vector<unsigned char>(784)));
-  CHECK_THROWS_WITH((data::read_idx_samples<Shape<32, 32, 3>>(path, 1.0)),
-                    Catch::Contains("holds items of 28 x 28") &&
-                        Catch::Contains("input is Shape<32, 32, 3>"));
+  CHECK_THROWS_WITH(
+      (data::read_idx_samples<Shape<32, 32, 3>>(path, 1.0)),
+      Catch::Contains("holds items of 28 x 28") && Catch::Contains("input is Shape<32, 32, 3>"));
   std::filesystem::remove(path);
   CHECK_THROWS_WITH(data::read_idx(temp_path("missing")), Catch::Contains("cannot open"));
 }

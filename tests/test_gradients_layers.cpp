@@ -36,15 +36,18 @@ TEST_CASE("Conv2D valid, same and strided match finite differences", "[gradient]
   testing::expect_gradients<ImageNet<Conv2D<2, Kernel<3>, Stride<2>, Same>>, Mse, RealOf<3>>();
   testing::expect_gradients<ImageNet<Conv2D<2, Kernel<2>, Stride<2, 1>>>, Mse, RealOf<3>>();
   // 1x1 convolutions skip im2col; the input gradient comes from a convolution in front.
-  testing::expect_gradients<ImageNet<Conv2D<3, Kernel<3>, Same>, Conv2D<4, Kernel<1>, Sigmoid>>, Mse, RealOf<3>>();
+  testing::expect_gradients<ImageNet<Conv2D<3, Kernel<3>, Same>, Conv2D<4, Kernel<1>, Sigmoid>>,
+                            Mse, RealOf<3>>();
 }
 
 TEST_CASE("Pooling layers match finite differences", "[gradient][pool]") {
   using Front = Conv2D<3, Kernel<2>, Same>;
   testing::expect_gradients<ImageNet<Front, MaxPool2D<Pool<2, 2>>>, Mse, RealOf<3>>();
-  testing::expect_gradients<ImageNet<Front, MaxPool2D<Pool<3, 2>, Stride<2, 1>, Same>>, Mse, RealOf<3>>();
+  testing::expect_gradients<ImageNet<Front, MaxPool2D<Pool<3, 2>, Stride<2, 1>, Same>>, Mse,
+                            RealOf<3>>();
   testing::expect_gradients<ImageNet<Front, AvgPool2D<Pool<2, 2>>>, Mse, RealOf<3>>();
-  testing::expect_gradients<ImageNet<Front, AvgPool2D<Pool<3, 3>, Stride<2>, Same>>, Mse, RealOf<3>>();
+  testing::expect_gradients<ImageNet<Front, AvgPool2D<Pool<3, 3>, Stride<2>, Same>>, Mse,
+                            RealOf<3>>();
   using Gap = Sequential<Input<Shape<5, 4, 2>, double>, Front, GlobalAveragePool2D, Dense<3>>;
   testing::expect_gradients<Gap, Mse, RealOf<3>>();
 }

@@ -23,14 +23,17 @@ TEST_CASE("Cross-entropies match finite differences in every form", "[gradient][
   testing::expect_gradients<Head<Softmax>, loss::CategoricalCrossentropy, OneHot<4>>();
   testing::expect_gradients<BinaryHead, loss::BinaryCrossentropy, Binary>();
   // From logits after a Linear output.
-  testing::expect_gradients<Head<Linear>, loss::FromLogits<loss::SparseCategoricalCrossentropy>, ClassIndex<4>>();
-  testing::expect_gradients<Head<Linear>, loss::FromLogits<loss::CategoricalCrossentropy>, OneHot<4>>();
+  testing::expect_gradients<Head<Linear>, loss::FromLogits<loss::SparseCategoricalCrossentropy>,
+                            ClassIndex<4>>();
+  testing::expect_gradients<Head<Linear>, loss::FromLogits<loss::CategoricalCrossentropy>,
+                            OneHot<4>>();
   testing::expect_gradients<BinaryLogitHead, loss::FromLogits<loss::BinaryCrossentropy>, Binary>();
   // Unfused: the probability forms through a separate Activation layer's own backward.
   using SoftmaxThenLinear =
       Sequential<Input<Shape<5>, double>, Dense<4>, Activation<Softmax>, Activation<Linear>>;
   testing::expect_gradients<SoftmaxThenLinear, loss::CategoricalCrossentropy, OneHot<4>>();
-  testing::expect_gradients<SoftmaxThenLinear, loss::SparseCategoricalCrossentropy, ClassIndex<4>>();
+  testing::expect_gradients<SoftmaxThenLinear, loss::SparseCategoricalCrossentropy,
+                            ClassIndex<4>>();
   using SigmoidThenLinear =
       Sequential<Input<Shape<5>, double>, Dense<1>, Activation<Sigmoid>, Activation<Linear>>;
   testing::expect_gradients<SigmoidThenLinear, loss::BinaryCrossentropy, Binary>();
@@ -74,7 +77,7 @@ TEST_CASE("Add and Residual match finite differences", "[gradient][branch]") {
                              Branch<Conv2D<4, Kernel<2>, Same, Sigmoid>>>,
                          GlobalAveragePool2D, Dense<3>>;
   testing::expect_gradients<Sum, loss::MeanSquaredError, Real<Shape<3>>>();
-  using Res = Sequential<Input<Shape<6>, double>, Dense<5>,
-                         Residual<Dense<7, Tanh>, Dense<5>>, Residual<Dense<5, ELU<>>>, Dense<2>>;
+  using Res = Sequential<Input<Shape<6>, double>, Dense<5>, Residual<Dense<7, Tanh>, Dense<5>>,
+                         Residual<Dense<5, ELU<>>>, Dense<2>>;
   testing::expect_gradients<Res, loss::MeanSquaredError, Real<Shape<2>>>();
 }

@@ -1,12 +1,11 @@
 // Model behaviour: training converges, seeds reproduce, weights round-trip, mismatches are
 // refused with the layer and both shapes, and the user-facing outputs say what they should.
-#include <tensorguard/tensorguard.hpp>
-
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tensorguard/tensorguard.hpp>
 
 namespace tg = tensorguard;
 using namespace tg;
@@ -56,7 +55,8 @@ TEST_CASE("An MLP learns three blobs and a CNN learns bar orientation in seconds
   const auto train = blobs(600, 1), test = blobs(300, 2);
   Model<Mlp, Sparse> mlp{optim::Adam{.learning_rate = 0.01}};
   const auto before = mlp.evaluate(test);
-  const auto history = mlp.fit(train, {.epochs = 15, .batch_size = 32, .verbose = Verbosity::silent});
+  const auto history =
+      mlp.fit(train, {.epochs = 15, .batch_size = 32, .verbose = Verbosity::silent});
   const auto after = mlp.evaluate(test);
   CHECK(history.epochs.size() == 15);
   CHECK(history.last().loss < history.epochs.front().loss);
@@ -101,10 +101,10 @@ TEST_CASE("Saving then loading gives identical predictions", "[weights]") {
 
 TEST_CASE("Loading weights of another model names the first differing layer and both shapes",
           "[weights]") {
-  using Saved = Sequential<Input<Shape<8, 8, 1>>, Conv2D<4, Kernel<3>, ReLU>, Flatten,
-                           Dense<2, Softmax>>;
-  using Other = Sequential<Input<Shape<8, 8, 1>>, Conv2D<6, Kernel<3>, ReLU>, Flatten,
-                           Dense<2, Softmax>>;
+  using Saved =
+      Sequential<Input<Shape<8, 8, 1>>, Conv2D<4, Kernel<3>, ReLU>, Flatten, Dense<2, Softmax>>;
+  using Other =
+      Sequential<Input<Shape<8, 8, 1>>, Conv2D<6, Kernel<3>, ReLU>, Flatten, Dense<2, Softmax>>;
   const auto path = temp_path("mismatch.tgw");
   Model<Saved, Sparse>{}.save(path);
   Model<Other, Sparse> other;
@@ -116,10 +116,12 @@ TEST_CASE("Loading weights of another model names the first differing layer and 
     const std::string what = e.what();
     INFO(what);
     CHECK(what.find("layer 2") != std::string::npos);
-    CHECK(what.find("Conv2D<4, Kernel<3, 3>, ReLU> (input Shape<8, 8, 1>, output Shape<6, 6, 4>)") !=
-          std::string::npos);
-    CHECK(what.find("Conv2D<6, Kernel<3, 3>, ReLU> (input Shape<8, 8, 1>, output Shape<6, 6, 6>)") !=
-          std::string::npos);
+    CHECK(
+        what.find("Conv2D<4, Kernel<3, 3>, ReLU> (input Shape<8, 8, 1>, output Shape<6, 6, 4>)") !=
+        std::string::npos);
+    CHECK(
+        what.find("Conv2D<6, Kernel<3, 3>, ReLU> (input Shape<8, 8, 1>, output Shape<6, 6, 6>)") !=
+        std::string::npos);
   }
   CHECK(std::equal(before.begin(), before.end(), other.parameters().begin()));  // unchanged
 
@@ -146,9 +148,10 @@ TEST_CASE("summary lists every layer with its output shape and parameters", "[su
 }
 
 TEST_CASE("Branches appear nested in the summary and in the weights header", "[summary]") {
-  using Net = Sequential<Input<Shape<6, 6, 2>>,
-                         Concat<-1, Branch<Conv2D<3, Kernel<1>>>, Branch<Conv2D<2, Kernel<3>, Same>>>,
-                         GlobalAveragePool2D, Dense<2, Softmax>>;
+  using Net =
+      Sequential<Input<Shape<6, 6, 2>>,
+                 Concat<-1, Branch<Conv2D<3, Kernel<1>>>, Branch<Conv2D<2, Kernel<3>, Same>>>,
+                 GlobalAveragePool2D, Dense<2, Softmax>>;
   const auto records = Model<Net, Sparse>::records();
   REQUIRE(records.size() == 5);
   CHECK(records[0].kind == "Concat<axis -1, 2 branches>");

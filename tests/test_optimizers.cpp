@@ -1,8 +1,7 @@
 // Each optimizer's update against values computed by hand, for two steps.
-#include <tensorguard/tensorguard.hpp>
-
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <tensorguard/tensorguard.hpp>
 
 namespace tg = tensorguard;
 

@@ -1,7 +1,6 @@
 // Shape rules pinned at compile time: if any of these changes, this file stops compiling.
-#include <tensorguard/tensorguard.hpp>
-
 #include <catch2/catch.hpp>
+#include <tensorguard/tensorguard.hpp>
 
 using namespace tensorguard;
 
@@ -16,15 +15,19 @@ static_assert(Shape<4, 5, 6>::strides == std::array<std::size_t, 3>{30, 6, 1});
 static_assert(std::is_same_v<out<Conv2D<8, Kernel<3>>, Shape<28, 28, 1>>, Shape<26, 26, 8>>);
 static_assert(std::is_same_v<out<Conv2D<8, Kernel<3>, Same>, Shape<28, 28, 1>>, Shape<28, 28, 8>>);
 static_assert(std::is_same_v<out<Conv2D<4, Kernel<3>, Stride<2>>, Shape<7, 9, 3>>, Shape<3, 4, 4>>);
-static_assert(std::is_same_v<out<Conv2D<4, Kernel<3>, Stride<2>, Same>, Shape<7, 9, 3>>, Shape<4, 5, 4>>);
-static_assert(std::is_same_v<out<Conv2D<4, Kernel<2, 3>, Stride<1, 2>>, Shape<5, 5, 1>>, Shape<4, 2, 4>>);
-static_assert(std::is_same_v<out<Conv2D<2, Kernel<5>, Same, Stride<3>>, Shape<11, 10, 1>>, Shape<4, 4, 2>>);
+static_assert(
+    std::is_same_v<out<Conv2D<4, Kernel<3>, Stride<2>, Same>, Shape<7, 9, 3>>, Shape<4, 5, 4>>);
+static_assert(
+    std::is_same_v<out<Conv2D<4, Kernel<2, 3>, Stride<1, 2>>, Shape<5, 5, 1>>, Shape<4, 2, 4>>);
+static_assert(
+    std::is_same_v<out<Conv2D<2, Kernel<5>, Same, Stride<3>>, Shape<11, 10, 1>>, Shape<4, 4, 2>>);
 
 // Pooling: the stride defaults to the window; odd sizes drop the last row/column when valid.
 static_assert(std::is_same_v<out<MaxPool2D<Pool<2>>, Shape<13, 13, 32>>, Shape<6, 6, 32>>);
 static_assert(std::is_same_v<out<MaxPool2D<Pool<2>, Same>, Shape<13, 13, 32>>, Shape<7, 7, 32>>);
 static_assert(std::is_same_v<out<AvgPool2D<Pool<3>, Stride<2>>, Shape<7, 8, 2>>, Shape<3, 3, 2>>);
-static_assert(std::is_same_v<out<AvgPool2D<Pool<3, 2>, Stride<1>, Same>, Shape<7, 8, 2>>, Shape<7, 8, 2>>);
+static_assert(
+    std::is_same_v<out<AvgPool2D<Pool<3, 2>, Stride<1>, Same>, Shape<7, 8, 2>>, Shape<7, 8, 2>>);
 static_assert(std::is_same_v<out<GlobalAveragePool2D, Shape<7, 8, 5>>, Shape<5>>);
 
 // Shape-only layers.
@@ -40,7 +43,8 @@ using Inception = Concat<-1, Branch<Conv2D<8, Kernel<1>>>, Branch<Conv2D<4, Kern
 static_assert(std::is_same_v<out<Inception, Shape<9, 9, 3>>, Shape<9, 9, 15>>);
 static_assert(std::is_same_v<out<Concat<0, Branch<>, Branch<>>, Shape<2, 3, 4>>, Shape<4, 3, 4>>);
 static_assert(std::is_same_v<out<Residual<Dense<8, ReLU>, Dense<5>>, Shape<5>>, Shape<5>>);
-static_assert(std::is_same_v<out<Add<Branch<Dense<3>>, Branch<Dense<3, Tanh>>>, Shape<9>>, Shape<3>>);
+static_assert(
+    std::is_same_v<out<Add<Branch<Dense<3>>, Branch<Dense<3, Tanh>>>, Shape<9>>, Shape<3>>);
 
 // Whole models and their constexpr facts.
 using Cnn = Sequential<Input<Shape<28, 28, 1>>, Conv2D<32, Kernel<3, 3>, ReLU>,

@@ -8,12 +8,12 @@
 namespace tensorguard {
 
 enum class OutputDomain {
-  logits,         // Linear: any real value, read as unnormalised scores by from-logits losses
-  nonnegative,    // ReLU: [0, inf)
-  real,           // LeakyReLU, ELU, GELU: unbounded, not logits of anything
-  unit_interval,  // Sigmoid: independent probabilities in (0, 1)
-  symmetric_unit, // Tanh: (-1, 1)
-  simplex,        // Softmax: a probability distribution over the last axis
+  logits,          // Linear: any real value, read as unnormalised scores by from-logits losses
+  nonnegative,     // ReLU: [0, inf)
+  real,            // LeakyReLU, ELU, GELU: unbounded, not logits of anything
+  unit_interval,   // Sigmoid: independent probabilities in (0, 1)
+  symmetric_unit,  // Tanh: (-1, 1)
+  simplex,         // Softmax: a probability distribution over the last axis
 };
 
 enum class Initializer { glorot_uniform, he_normal };

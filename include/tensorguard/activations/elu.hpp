@@ -20,7 +20,9 @@ struct ELU {
     return z > T(0) ? z : T(alpha) * expm1(z);
   }
   template <class T>
-  TG_HOST_DEVICE static T derivative(T z, T y) { return z > T(0) ? T(1) : y + T(alpha); }
+  TG_HOST_DEVICE static T derivative(T z, T y) {
+    return z > T(0) ? T(1) : y + T(alpha);
+  }
 };
 
 }  // namespace tensorguard

@@ -14,9 +14,13 @@ struct LeakyReLU {
   static constexpr bool elementwise = true;
   static constexpr double alpha = static_cast<double>(Alpha::num) / static_cast<double>(Alpha::den);
   template <class T>
-  TG_HOST_DEVICE static T forward(T z) { return z > T(0) ? z : T(alpha) * z; }
+  TG_HOST_DEVICE static T forward(T z) {
+    return z > T(0) ? z : T(alpha) * z;
+  }
   template <class T>
-  TG_HOST_DEVICE static T derivative(T z, T) { return z > T(0) ? T(1) : T(alpha); }
+  TG_HOST_DEVICE static T derivative(T z, T) {
+    return z > T(0) ? T(1) : T(alpha);
+  }
 };
 
 }  // namespace tensorguard

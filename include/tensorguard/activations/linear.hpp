@@ -10,9 +10,13 @@ struct Linear {
   static constexpr Initializer initializer = Initializer::glorot_uniform;
   static constexpr bool elementwise = true;
   template <class T>
-  TG_HOST_DEVICE static T forward(T z) { return z; }
+  TG_HOST_DEVICE static T forward(T z) {
+    return z;
+  }
   template <class T>
-  TG_HOST_DEVICE static T derivative(T, T) { return T(1); }
+  TG_HOST_DEVICE static T derivative(T, T) {
+    return T(1);
+  }
 };
 
 }  // namespace tensorguard

@@ -9,9 +9,13 @@ struct ReLU {
   static constexpr Initializer initializer = Initializer::he_normal;
   static constexpr bool elementwise = true;
   template <class T>
-  TG_HOST_DEVICE static T forward(T z) { return z > T(0) ? z : T(0); }
+  TG_HOST_DEVICE static T forward(T z) {
+    return z > T(0) ? z : T(0);
+  }
   template <class T>
-  TG_HOST_DEVICE static T derivative(T z, T) { return z > T(0) ? T(1) : T(0); }
+  TG_HOST_DEVICE static T derivative(T z, T) {
+    return z > T(0) ? T(1) : T(0);
+  }
 };
 
 }  // namespace tensorguard

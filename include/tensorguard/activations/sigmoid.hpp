@@ -19,7 +19,9 @@ struct Sigmoid {
     return e / (T(1) + e);
   }
   template <class T>
-  TG_HOST_DEVICE static T derivative(T, T y) { return y * (T(1) - y); }
+  TG_HOST_DEVICE static T derivative(T, T y) {
+    return y * (T(1) - y);
+  }
 };
 
 }  // namespace tensorguard

@@ -16,7 +16,9 @@ struct Tanh {
     return tanh(z);
   }
   template <class T>
-  TG_HOST_DEVICE static T derivative(T, T y) { return T(1) - y * y; }
+  TG_HOST_DEVICE static T derivative(T, T y) {
+    return T(1) - y * y;
+  }
 };
 
 }  // namespace tensorguard

@@ -11,7 +11,11 @@
 
 namespace tensorguard {
 
-struct Cpu : cpu::Blas, cpu::Elementwise, cpu::Window, cpu::Normalization, cpu::Update,
+struct Cpu : cpu::Blas,
+             cpu::Elementwise,
+             cpu::Window,
+             cpu::Normalization,
+             cpu::Update,
              cpu::LossOps {
   using Op = cpu::Op;
   static constexpr const char* name = "Cpu";

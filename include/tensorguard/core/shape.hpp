@@ -47,8 +47,7 @@ concept ShapeType = is_shape<T>;
 
 // Height, width and channels of a rank-3 (image) shape.
 template <ShapeType S>
-  requires(S::rank == 3)
-struct ImageDims {
+requires(S::rank == 3) struct ImageDims {
   static constexpr std::size_t height = S::dims[0];
   static constexpr std::size_t width = S::dims[1];
   static constexpr std::size_t channels = S::dims[2];

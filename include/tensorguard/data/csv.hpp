@@ -1,8 +1,8 @@
 // CSV files of numeric features followed (or preceded) by labels.
 #pragma once
 #include <cstdlib>
-#include <limits>
 #include <fstream>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -54,12 +54,11 @@ Dataset<S, Labels, T> read_csv(const std::string& path, CsvOptions options = {})
       start = end + 1;
     }
     if (cells.size() != features + label_cols)
-      throw std::runtime_error("read_csv: '" + path + "' line " + std::to_string(line_no) +
-                               " has " + std::to_string(cells.size()) +
-                               " columns but the dataset needs " + std::to_string(features) +
-                               " features (" + S::to_string() + ") + " +
-                               std::to_string(label_cols) + " label columns (" + Labels::name() +
-                               ")");
+      throw std::runtime_error(
+          "read_csv: '" + path + "' line " + std::to_string(line_no) + " has " +
+          std::to_string(cells.size()) + " columns but the dataset needs " +
+          std::to_string(features) + " features (" + S::to_string() + ") + " +
+          std::to_string(label_cols) + " label columns (" + Labels::name() + ")");
     const std::size_t f0 = options.labels_first ? label_cols : 0;
     const std::size_t l0 = options.labels_first ? 0 : features;
     for (std::size_t i = 0; i < features; ++i) x[i] = T(cells[f0 + i]);

@@ -16,8 +16,9 @@ namespace tensorguard {
 template <class S, class Labels, class T = float>
 class Dataset {
   static_assert(is_shape<S>, "Dataset<S, Labels, T>: S must be a Shape<...>");
-  static_assert(LabelType<Labels>,
-                "Dataset<S, Labels, T>: Labels must be ClassIndex<K>, OneHot<K>, Binary or Real<S>");
+  static_assert(
+      LabelType<Labels>,
+      "Dataset<S, Labels, T>: Labels must be ClassIndex<K>, OneHot<K>, Binary or Real<S>");
 
  public:
   using input_shape = S;
@@ -68,8 +69,7 @@ class Dataset {
   Dataset subset(std::span<const std::size_t> indices) const {
     Dataset out;
     out.reserve(indices.size());
-    for (std::size_t i : indices)
-      out.push_back({input(i), features}, {label(i), label_width});
+    for (std::size_t i : indices) out.push_back({input(i), features}, {label(i), label_width});
     return out;
   }
   Dataset first(std::size_t n) const {
@@ -89,8 +89,8 @@ namespace data {
 // in the second part.
 template <class S, class L, class T>
 std::pair<Dataset<S, L, T>, Dataset<S, L, T>> split(const Dataset<S, L, T>& all,
-                                                     double validation_fraction,
-                                                     std::uint64_t seed = 42) {
+                                                    double validation_fraction,
+                                                    std::uint64_t seed = 42) {
   if (!(validation_fraction > 0 && validation_fraction < 1))
     throw std::invalid_argument("data::split: validation_fraction must be in (0, 1), got " +
                                 std::to_string(validation_fraction));

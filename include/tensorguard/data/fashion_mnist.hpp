@@ -31,7 +31,8 @@ inline std::string find_idx(const std::string& dir, const std::string& stem) {
 
 // {training (60,000), test (10,000)}, pixels in [0, 1] unless options say otherwise.
 template <class T = float>
-std::pair<Dataset<Shape<28, 28, 1>, ClassIndex<10>, T>, Dataset<Shape<28, 28, 1>, ClassIndex<10>, T>>
+std::pair<Dataset<Shape<28, 28, 1>, ClassIndex<10>, T>,
+          Dataset<Shape<28, 28, 1>, ClassIndex<10>, T>>
 fashion_mnist(FashionMnistOptions options = {}) {
   if (const char* env = std::getenv("TG_FASHION_MNIST");
       env && options.directory == fashion_mnist_directory)

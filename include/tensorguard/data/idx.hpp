@@ -47,8 +47,8 @@ inline IdxArray read_idx(const std::string& path) {
   for (int d = 0; d < magic[3]; ++d) {
     unsigned char b[4];
     read_exact(b, 4);
-    out.dims.push_back(std::size_t(b[0]) << 24 | std::size_t(b[1]) << 16 |
-                       std::size_t(b[2]) << 8 | std::size_t(b[3]));
+    out.dims.push_back(std::size_t(b[0]) << 24 | std::size_t(b[1]) << 16 | std::size_t(b[2]) << 8 |
+                       std::size_t(b[3]));
     total *= out.dims.back();
   }
   out.values.resize(total);
@@ -74,9 +74,9 @@ std::vector<T> read_idx_samples(const std::string& path, double scale) {
   for (std::size_t i = 1; match && S::rank > 1 && i < a.dims.size(); ++i)
     match = i - 1 < S::rank && a.dims[i] == S::dims[i - 1];
   if (!match)
-    throw std::runtime_error("read_idx: '" + path + "' holds items of " +
-                             idx_dims_string(a.dims) + " but the dataset's input is " +
-                             S::to_string() + "; declare Input<Shape<...>> to match the file");
+    throw std::runtime_error("read_idx: '" + path + "' holds items of " + idx_dims_string(a.dims) +
+                             " but the dataset's input is " + S::to_string() +
+                             "; declare Input<Shape<...>> to match the file");
   std::vector<T> out(a.values.size());
   for (std::size_t i = 0; i < out.size(); ++i) out[i] = T(double(a.values[i]) * scale);
   return out;
@@ -84,7 +84,8 @@ std::vector<T> read_idx_samples(const std::string& path, double scale) {
 
 template <class Labels>
 std::vector<std::int32_t> read_idx_class_labels(const std::string& path) {
-  static_assert(Labels::kind == LabelKind::class_index, "read_idx_class_labels needs ClassIndex<K>");
+  static_assert(Labels::kind == LabelKind::class_index,
+                "read_idx_class_labels needs ClassIndex<K>");
   IdxArray a = read_idx(path);
   if (a.dims.size() != 1)
     throw std::runtime_error("read_idx: '" + path + "' holds items of " + idx_dims_string(a.dims) +

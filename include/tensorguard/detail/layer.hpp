@@ -78,8 +78,10 @@ LayerRecord leaf_record(const std::string& path, int depth) {
 
 template <class A>
 std::string activation_suffix() {
-  if constexpr (std::is_same_v<A, Linear>) return "";
-  else return std::string(", ") + A::name;
+  if constexpr (std::is_same_v<A, Linear>)
+    return "";
+  else
+    return std::string(", ") + A::name;
 }
 
 // Glorot uniform (Keras's default) or He normal truncated at two standard deviations.
@@ -104,14 +106,18 @@ void initialize_weights(T* w, std::size_t n, std::size_t fan_in, std::size_t fan
 // Activation over `count` values grouped by the last axis (`last` values per group).
 template <class A, class B, class T>
 void activation_forward(B& backend, const T* z, T* y, std::size_t count, std::size_t last) {
-  if constexpr (A::elementwise) backend.template activation_forward<A>(z, y, count);
-  else backend.softmax_forward(z, y, last, count / last);
+  if constexpr (A::elementwise)
+    backend.template activation_forward<A>(z, y, count);
+  else
+    backend.softmax_forward(z, y, last, count / last);
 }
 template <class A, class B, class T>
-void activation_backward(B& backend, const T* z, const T* y, const T* dy, T* dz,
-                         std::size_t count, std::size_t last) {
-  if constexpr (A::elementwise) backend.template activation_backward<A>(z, y, dy, dz, count);
-  else backend.softmax_backward(y, dy, dz, last, count / last);
+void activation_backward(B& backend, const T* z, const T* y, const T* dy, T* dz, std::size_t count,
+                         std::size_t last) {
+  if constexpr (A::elementwise)
+    backend.template activation_backward<A>(z, y, dy, dz, count);
+  else
+    backend.softmax_backward(y, dy, dz, last, count / last);
 }
 
 }  // namespace detail

@@ -51,7 +51,8 @@ class AddLayer : public Merge<In, T, Branches...> {
 // Elementwise sum of branches of identical output shape: Add<Branch<...>, Branch<...>>.
 template <class... Branches>
 struct Add {
-  static_assert((is_branch<Branches> && ...), "Add<Branch<...>...>: every argument is a Branch<...>");
+  static_assert((is_branch<Branches> && ...),
+                "Add<Branch<...>...>: every argument is a Branch<...>");
   template <class In, class T, std::size_t Position>
   using Layer = detail::AddLayer<Add, Position, In, T, Branches...>;
   static std::string kind_name() {

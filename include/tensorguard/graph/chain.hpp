@@ -27,18 +27,21 @@ struct bind_layers<T, Position, In, type_list<Done...>> {
 };
 template <class T, std::size_t Position, class In, class... Done, class Spec, class... Rest>
 struct bind_layers<T, Position, In, type_list<Done...>, Spec, Rest...>
-    : bind_layers<T, Position + 1,
-                  typename Spec::template Layer<In, T, Position>::output_shape,
+    : bind_layers<T, Position + 1, typename Spec::template Layer<In, T, Position>::output_shape,
                   type_list<Done..., typename Spec::template Layer<In, T, Position>>, Rest...> {};
 
 template <class L>
-concept Container = requires { L::is_container; };
+concept Container = requires {
+  L::is_container;
+};
 
 // Appends the records of a layer (and, for containers, of everything inside it).
 template <class L>
 void describe_layer(std::vector<LayerRecord>& out, const std::string& path, int depth) {
-  if constexpr (Container<L>) L::describe(out, path, depth);
-  else out.push_back(leaf_record<L>(path, depth));
+  if constexpr (Container<L>)
+    L::describe(out, path, depth);
+  else
+    out.push_back(leaf_record<L>(path, depth));
 }
 
 template <class In, class T, std::size_t FirstPosition, class... Specs>
@@ -66,23 +69,29 @@ class Chain {
   static constexpr std::size_t layer_count = count;
   static constexpr std::size_t parameter_count = []<std::size_t... I>(std::index_sequence<I...>) {
     return (std::size_t{0} + ... + layer_t<I>::parameter_count);
-  }(indices{});
+  }
+  (indices{});
   static constexpr std::size_t state_count = []<std::size_t... I>(std::index_sequence<I...>) {
     return (std::size_t{0} + ... + layer_t<I>::state_count);
-  }(indices{});
+  }
+  (indices{});
   static constexpr double flops_per_sample = []<std::size_t... I>(std::index_sequence<I...>) {
     return (0.0 + ... + layer_t<I>::flops_per_sample);
-  }(indices{});
+  }
+  (indices{});
   static constexpr std::size_t max_intermediate = largest_intermediate(indices{});
   // Intermediate outputs, the two gradient buffers and every layer's own cache.
-  static constexpr std::size_t cache_per_sample =
-      intermediate_total(indices{}) + 2 * max_intermediate +
-      []<std::size_t... I>(std::index_sequence<I...>) {
-        return (std::size_t{0} + ... + layer_t<I>::cache_per_sample);
-      }(indices{});
+  static constexpr std::size_t cache_per_sample = intermediate_total(indices{}) +
+                                                  2 * max_intermediate +
+                                                  []<std::size_t... I>(std::index_sequence<I...>) {
+    return (std::size_t{0} + ... + layer_t<I>::cache_per_sample);
+  }
+  (indices{});
 
   template <std::size_t I>
-  layer_t<I>& layer() { return std::get<I>(layers_); }
+  layer_t<I>& layer() {
+    return std::get<I>(layers_);
+  }
   auto& last() { return std::get<count - 1>(layers_); }
 
   void attach(ParameterSlots<T>& slots) {
@@ -94,9 +103,9 @@ class Chain {
   void reserve(std::size_t batch) {
     std::apply([&](auto&... l) { (l.reserve(batch), ...); }, layers_);
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      ((I + 1 < count ? outputs_[I].resize(batch * layer_t<I>::output_shape::size) : void()),
-       ...);
-    }(indices{});
+      ((I + 1 < count ? outputs_[I].resize(batch * layer_t<I>::output_shape::size) : void()), ...);
+    }
+    (indices{});
     for (auto& g : grads_) g.resize(batch * max_intermediate);
   }
 
@@ -107,7 +116,8 @@ class Chain {
     } else {
       [&]<std::size_t... I>(std::index_sequence<I...>) {
         (std::get<I>(layers_).forward(backend, input_of<I>(x), output_of<I>(y), n, mode), ...);
-      }(indices{});
+      }
+      (indices{});
     }
   }
   template <class B>
@@ -129,24 +139,31 @@ class Chain {
   static void describe(std::vector<LayerRecord>& out, const std::string& prefix, int depth) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (describe_layer<layer_t<I>>(out, prefix + std::to_string(FirstPosition + I), depth), ...);
-    }(indices{});
+    }
+    (indices{});
   }
 
  private:
   template <std::size_t I>
   const T* input_of(const T* x) const {
-    if constexpr (I == 0) return x;
-    else return outputs_[I - 1].data();
+    if constexpr (I == 0)
+      return x;
+    else
+      return outputs_[I - 1].data();
   }
   template <std::size_t I>
   T* output_of(T* y) {
-    if constexpr (I + 1 == count) return y;
-    else return outputs_[I].data();
+    if constexpr (I + 1 == count)
+      return y;
+    else
+      return outputs_[I].data();
   }
   template <std::size_t I>
   const T* output_of(const T* y) const {
-    if constexpr (I + 1 == count) return y;
-    else return outputs_[I].data();
+    if constexpr (I + 1 == count)
+      return y;
+    else
+      return outputs_[I].data();
   }
 
   // Runs backward for layers I-1 down to 0. Layer i reads its output gradient from

@@ -37,7 +37,8 @@ struct Concat {
                       typename Branches::template Layer<In, T, 1>::output_shape...>>);
     static_assert(require_v<(Axis >= -int(rank) && Axis < int(rank)), at_layer<Position, Concat>,
                             concat_axis_out_of_range_for_rank<Axis, rank>>);
-    static constexpr std::size_t axis = Axis < 0 ? std::size_t(int(rank) + Axis) : std::size_t(Axis);
+    static constexpr std::size_t axis =
+        Axis < 0 ? std::size_t(int(rank) + Axis) : std::size_t(Axis);
 
     template <class S>
     static constexpr bool same_except_axis() {
@@ -60,7 +61,8 @@ struct Concat {
     }();
     static constexpr std::array<std::size_t, sizeof...(Branches)> inner{
         (Branches::template Layer<In, T, 1>::output_shape::size / outer)...};
-    static constexpr std::size_t inner_total = (0 + ... + (Branches::template Layer<In, T, 1>::output_shape::size / outer));
+    static constexpr std::size_t inner_total =
+        (0 + ... + (Branches::template Layer<In, T, 1>::output_shape::size / outer));
     static constexpr std::size_t offset(std::size_t i) {
       std::size_t o = 0;
       for (std::size_t k = 0; k < i; ++k) o += inner[k];
@@ -69,10 +71,9 @@ struct Concat {
 
    public:
     using input_shape = In;
-    using output_shape =
-        ReplaceDim<first, axis,
-                   (std::size_t{0} + ... +
-                    Branches::template Layer<In, T, 1>::output_shape::dims[axis])>;
+    using output_shape = ReplaceDim<first, axis,
+                                    (std::size_t{0} + ... +
+                                     Branches::template Layer<In, T, 1>::output_shape::dims[axis])>;
     using spec = Concat;
     static std::string kind() {
       return "Concat<axis " + std::to_string(Axis) + ", " + std::to_string(sizeof...(Branches)) +
@@ -92,8 +93,8 @@ struct Concat {
     template <class B>
     void backward(B& backend, const T* x, const T*, const T* dy, T* dx, std::size_t n) {
       for (std::size_t i = 0; i < sizeof...(Branches); ++i)
-        backend.copy_blocks(dy + offset(i), inner_total, this->grads_[i].data(), inner[i],
-                            inner[i], n * outer);
+        backend.copy_blocks(dy + offset(i), inner_total, this->grads_[i].data(), inner[i], inner[i],
+                            n * outer);
       this->backward_branches(backend, x, dx, n,
                               [&](std::size_t i) { return this->grads_[i].data(); });
     }

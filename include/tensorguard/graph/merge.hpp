@@ -46,17 +46,18 @@ class Merge {
         outputs_[I].resize(batch * body_t<I>::output_shape::size),
         grads_[I].resize(batch * body_t<I>::output_shape::size)),
        ...);
-    }(indices{});
+    }
+    (indices{});
     dx_.resize(batch * In::size);
   }
 
   template <class Derived>
-  static void describe_branches(std::vector<LayerRecord>& out, const std::string& path,
-                                int depth) {
+  static void describe_branches(std::vector<LayerRecord>& out, const std::string& path, int depth) {
     out.push_back(leaf_record<Derived>(path, depth));
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (body_t<I>::describe(out, path + "." + std::to_string(I + 1) + ".", depth + 1), ...);
-    }(indices{});
+    }
+    (indices{});
   }
 
  protected:
@@ -64,14 +65,16 @@ class Merge {
   void forward_branches(B& backend, const T* x, std::size_t n, Mode mode) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (std::get<I>(bodies_).forward(backend, x, outputs_[I].data(), n, mode), ...);
-    }(indices{});
+    }
+    (indices{});
   }
   // Branch I's output gradient must already be in grad_of(I); dx receives the sum.
   template <class B, class GradOf>
   void backward_branches(B& backend, const T* x, T* dx, std::size_t n, GradOf grad_of) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (backward_one<I>(backend, x, dx, n, grad_of(I)), ...);
-    }(indices{});
+    }
+    (indices{});
   }
   template <std::size_t I, class B>
   void backward_one(B& backend, const T* x, T* dx, std::size_t n, const T* dy) {

@@ -19,7 +19,7 @@ struct BatchNormalization {
     using spec = BatchNormalization;
     static constexpr std::size_t parameter_count = 2 * channels;  // gamma, beta
     static constexpr std::size_t state_count = 2 * channels;      // running mean, variance
-    static constexpr std::size_t cache_per_sample = In::size;      // normalised input
+    static constexpr std::size_t cache_per_sample = In::size;     // normalised input
     static constexpr double flops_per_sample = 4.0 * In::size;
     static std::string kind() { return "BatchNormalization"; }
 

@@ -27,11 +27,10 @@ struct Conv2D {
   using stride = detail::find_option_t<is_stride, Stride<1>, Options...>;
   using padding = detail::find_option_t<is_padding, Valid, Options...>;
   static_assert(!std::is_void_v<kernel>, "Conv2D<Filters, Kernel<H, W>, ...>: give a Kernel<H, W>");
-  static_assert(sizeof...(Options) ==
-                    detail::count_options<is_kernel, Options...> +
-                        detail::count_options<is_activation_option, Options...> +
-                        detail::count_options<is_stride, Options...> +
-                        detail::count_options<is_padding, Options...>,
+  static_assert(sizeof...(Options) == detail::count_options<is_kernel, Options...> +
+                                          detail::count_options<is_activation_option, Options...> +
+                                          detail::count_options<is_stride, Options...> +
+                                          detail::count_options<is_padding, Options...>,
                 "Conv2D options are Kernel<H, W>, an activation, Stride<H, W>, and Valid or Same");
 
   template <class In, class T, std::size_t Position>
@@ -53,8 +52,8 @@ struct Conv2D {
     static constexpr std::size_t positions = g.out_h * g.out_w;
     static constexpr std::size_t patch = g.patch_size();
     // A 1x1, stride-1 convolution is a plain GEMM over the input: no im2col copy.
-    static constexpr bool pointwise = patch == In::dims[2] && stride::height == 1 &&
-                                      stride::width == 1;
+    static constexpr bool pointwise =
+        patch == In::dims[2] && stride::height == 1 && stride::width == 1;
 
    public:
     using input_shape = In;

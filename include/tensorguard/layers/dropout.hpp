@@ -41,14 +41,18 @@ struct Dropout {
     template <class B>
     void forward(B& backend, const T* x, T* y, std::size_t n, Mode mode) {
       training_ = mode == Mode::training && rate > 0;
-      if (training_) backend.dropout_forward(x, y, mask_.data(), n * In::size, rate, rng_);
-      else backend.copy(x, y, n * In::size);
+      if (training_)
+        backend.dropout_forward(x, y, mask_.data(), n * In::size, rate, rng_);
+      else
+        backend.copy(x, y, n * In::size);
     }
     template <class B>
     void backward(B& backend, const T*, const T*, const T* dy, T* dx, std::size_t n) {
       if (!dx) return;
-      if (training_) backend.multiply(dy, mask_.data(), dx, n * In::size);
-      else backend.copy(dy, dx, n * In::size);
+      if (training_)
+        backend.multiply(dy, mask_.data(), dx, n * In::size);
+      else
+        backend.copy(dy, dx, n * In::size);
     }
 
    private:

@@ -23,9 +23,9 @@ struct pooling_rule {
   static_assert(require_v<In::rank == 3, at_layer<Position, Spec>,
                           needs_rank_3_input_height_width_channels_but_gets<In>,
                           fix_add_a_channel_axis_e_g_Shape_H_W_1>);
-  static_assert(require_v<(pool::height > 0 && pool::width > 0 && stride::height > 0 &&
-                           stride::width > 0),
-                          at_layer<Position, Spec>, stride_must_be_positive>);
+  static_assert(
+      require_v<(pool::height > 0 && pool::width > 0 && stride::height > 0 && stride::width > 0),
+                at_layer<Position, Spec>, stride_must_be_positive>);
   static constexpr WindowGeometry g =
       make_window_geometry(In::dims[0], In::dims[1], In::dims[2], pool::height, pool::width,
                            stride::height, stride::width, padding::padding);

@@ -1,6 +1,7 @@
 #pragma once
 #include <cmath>
 
+#include "../activations/sigmoid.hpp"
 #include "loss.hpp"
 
 namespace tensorguard::loss {
@@ -33,14 +34,12 @@ struct FromLogits<BinaryCrossentropy> {
   static constexpr Family family = Family::binary;
   template <class T, class L>
   TG_HOST_DEVICE static T sample(const T* z, const L* t, T* dy, std::size_t w, T scale) {
-    using std::exp;
     T sum = 0;
     for (std::size_t i = 0; i < w; ++i) {
       const T target = T(t[i]);
       sum += detail::softplus(z[i]) - target * z[i];
       if (dy) {
-        const T p = z[i] >= T(0) ? T(1) / (T(1) + exp(-z[i])) : exp(z[i]) / (T(1) + exp(z[i]));
-        dy[i] = scale * (p - target) / T(w);
+        dy[i] = scale * (Sigmoid::forward(z[i]) - target) / T(w);
       }
     }
     return sum / T(w);

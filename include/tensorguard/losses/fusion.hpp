@@ -13,10 +13,10 @@
 namespace tensorguard::loss {
 
 template <class Loss, class OutputActivation>
-inline constexpr bool fuses_with =
-    (std::is_same_v<OutputActivation, Softmax> &&
-     (std::is_same_v<Loss, CategoricalCrossentropy> ||
-      std::is_same_v<Loss, SparseCategoricalCrossentropy>)) ||
-    (std::is_same_v<OutputActivation, Sigmoid> && std::is_same_v<Loss, BinaryCrossentropy>);
+inline constexpr bool fuses_with = (std::is_same_v<OutputActivation, Softmax> &&
+                                    (std::is_same_v<Loss, CategoricalCrossentropy> ||
+                                     std::is_same_v<Loss, SparseCategoricalCrossentropy>)) ||
+                                   (std::is_same_v<OutputActivation, Sigmoid> &&
+                                    std::is_same_v<Loss, BinaryCrossentropy>);
 
 }  // namespace tensorguard::loss

@@ -30,9 +30,9 @@ constexpr bool check_inputs() {
   static_assert(require_v<std::is_same_v<typename Net::input_shape, typename D::input_shape>,
                           dataset_input_shape_differs_from_model_input<typename Net::input_shape,
                                                                        typename D::input_shape>>);
-  static_assert(require_v<std::is_same_v<typename Net::scalar, typename D::scalar>,
-                          dataset_element_type_differs_from_model<typename Net::scalar,
-                                                                  typename D::scalar>>);
+  static_assert(
+      require_v<std::is_same_v<typename Net::scalar, typename D::scalar>,
+                dataset_element_type_differs_from_model<typename Net::scalar, typename D::scalar>>);
   return true;
 }
 
@@ -40,19 +40,26 @@ template <class Loss, class Labels>
 constexpr bool loss_takes_labels() {
   using loss::Family;
   switch (Loss::family) {
-    case Family::sparse_categorical: return Labels::kind == LabelKind::class_index;
-    case Family::categorical: return Labels::kind == LabelKind::one_hot;
-    case Family::binary: return Labels::kind == LabelKind::binary;
-    case Family::regression: return Labels::kind == LabelKind::real;
+    case Family::sparse_categorical:
+      return Labels::kind == LabelKind::class_index;
+    case Family::categorical:
+      return Labels::kind == LabelKind::one_hot;
+    case Family::binary:
+      return Labels::kind == LabelKind::binary;
+    case Family::regression:
+      return Labels::kind == LabelKind::real;
   }
   return false;
 }
 
 template <class Labels, class Out>
 constexpr bool label_width_matches() {
-  if constexpr (Labels::kind == LabelKind::class_index) return Labels::classes == Out::size;
-  else if constexpr (Labels::kind == LabelKind::binary) return Out::size == 1;
-  else return Labels::width == Out::size;
+  if constexpr (Labels::kind == LabelKind::class_index)
+    return Labels::classes == Out::size;
+  else if constexpr (Labels::kind == LabelKind::binary)
+    return Out::size == 1;
+  else
+    return Labels::width == Out::size;
 }
 
 template <class Net, class Loss, class D>

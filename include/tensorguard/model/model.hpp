@@ -56,8 +56,9 @@ struct Evaluation {
 template <class Net, class Loss, class Backend = Cpu>
 class Model {
   static_assert(is_sequential<Net>, "Model<Net, Loss>: Net must be a Sequential<Input<...>, ...>");
-  static_assert(detail::is_loss<Loss>,
-                "Model<Net, Loss>: Loss must be a loss such as loss::SparseCategoricalCrossentropy");
+  static_assert(
+      detail::is_loss<Loss>,
+      "Model<Net, Loss>: Loss must be a loss such as loss::SparseCategoricalCrossentropy");
 
  public:
   using network = Net;
@@ -189,7 +190,7 @@ class Model {
     return out;
   }
   template <class D>
-    requires requires { typename D::input_shape; }
+  requires requires { typename D::input_shape; }
   std::vector<T> predict(const D& data, std::size_t batch_size = 256) {
     detail::check_inputs<Net, D>();
     return predict(data.inputs(), batch_size);
@@ -198,13 +199,13 @@ class Model {
   void summary(std::ostream& out = std::cout) const {
     std::vector<LayerRecord> records;
     Body::describe(records, "", 0);
-    detail::print_summary(out,
-                          {std::string("Model: Sequential<") + (sizeof(T) == 4 ? "float" : "double") +
-                               ">, loss " + Loss::name + ", optimizer " + optimizer_.name() +
-                               ", backend " + Backend::name,
-                           input_shape::to_string(), parameter_count, state_count, sizeof(T),
-                           activation_bytes_per_sample, flops_per_sample},
-                          records);
+    detail::print_summary(
+        out,
+        {std::string("Model: Sequential<") + (sizeof(T) == 4 ? "float" : "double") + ">, loss " +
+             Loss::name + ", optimizer " + optimizer_.name() + ", backend " + Backend::name,
+         input_shape::to_string(), parameter_count, state_count, sizeof(T),
+         activation_bytes_per_sample, flops_per_sample},
+        records);
   }
 
   void save(const std::string& path) const {
@@ -214,8 +215,7 @@ class Model {
   // Throws WeightsMismatch naming the first layer that differs; the model is unchanged then.
   void load(const std::string& path) {
     Buffer<T> params(parameter_count), state(state_count);
-    detail::read_weights(path, records(), params.data(), params.size(), state.data(),
-                         state.size());
+    detail::read_weights(path, records(), params.data(), params.size(), state.data(), state.size());
     std::copy(params.begin(), params.end(), params_.begin());
     std::copy(state.begin(), state.end(), state_.begin());
   }
@@ -257,13 +257,14 @@ class Model {
   template <class D>
   static constexpr bool has_accuracy = D::labels_type::kind != LabelKind::real;
   // Binary predictions are positive above 0.5 for probabilities, above 0 for logits.
-  static constexpr T binary_threshold =
-      std::is_same_v<OutputActivation, Sigmoid> ? T(0.5) : T(0);
+  static constexpr T binary_threshold = std::is_same_v<OutputActivation, Sigmoid> ? T(0.5) : T(0);
 
   template <class D>
   Buffer<typename D::label_value>& labels() {
-    if constexpr (std::is_same_v<typename D::label_value, std::int32_t>) return int_labels_;
-    else return real_labels_;
+    if constexpr (std::is_same_v<typename D::label_value, std::int32_t>)
+      return int_labels_;
+    else
+      return real_labels_;
   }
 
   void reserve_common(std::size_t batch) {
@@ -298,12 +299,15 @@ class Model {
   }
   template <class D>
   void backward(std::size_t n) {
-    if constexpr (fused) body_.backward_from_logits(backend_, x_.data(), dout_.data(), nullptr, n);
-    else body_.backward(backend_, x_.data(), out_.data(), dout_.data(), nullptr, n);
+    if constexpr (fused)
+      body_.backward_from_logits(backend_, x_.data(), dout_.data(), nullptr, n);
+    else
+      body_.backward(backend_, x_.data(), out_.data(), dout_.data(), nullptr, n);
   }
   template <class D>
   std::size_t count_correct(std::size_t n) {
-    if constexpr (!has_accuracy<D>) return 0;
+    if constexpr (!has_accuracy<D>)
+      return 0;
     else
       return backend_.template count_correct<typename D::labels_type>(
           out_.data(), labels<D>().data(), output_shape::size, n, binary_threshold);
@@ -319,7 +323,8 @@ class Model {
   }
 
   void apply_learning_rate(const TrainingControl& c) {
-    if (c.learning_rate != optimizer_.learning_rate()) optimizer_.set_learning_rate(c.learning_rate);
+    if (c.learning_rate != optimizer_.learning_rate())
+      optimizer_.set_learning_rate(c.learning_rate);
   }
 
   // Class indices index the output: one out of range would read outside it.

@@ -17,7 +17,7 @@ struct output_activation_of {
   using type = void;  // merges and shape-only layers name no activation
 };
 template <class Spec>
-  requires requires { typename Spec::activation; }
+requires requires { typename Spec::activation; }
 struct output_activation_of<Spec> {
   using type = typename Spec::activation;
 };

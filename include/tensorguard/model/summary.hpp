@@ -38,7 +38,8 @@ struct SummaryFacts {
 inline void print_summary(std::ostream& out, const SummaryFacts& f,
                           const std::vector<LayerRecord>& records) {
   std::size_t kind_w = 20;
-  for (const auto& r : records) kind_w = std::max(kind_w, r.kind.size() + 2 * std::size_t(r.depth) + 8);
+  for (const auto& r : records)
+    kind_w = std::max(kind_w, r.kind.size() + 2 * std::size_t(r.depth) + 8);
   const std::size_t shape_w = 22, param_w = 12;
   const std::string rule(kind_w + shape_w + param_w, '-');
   auto row = [&](std::string a, std::string b, std::string c) {
@@ -61,8 +62,9 @@ inline void print_summary(std::ostream& out, const SummaryFacts& f,
   out << "Non-trainable params: " << with_commas(f.state) << '\n';
   char buf[96];
   std::snprintf(buf, sizeof buf, "%.3g", f.flops_per_sample / 1e6);
-  out << "Forward FLOPs per sample: " << buf << " M; training memory per sample: "
-      << human_bytes(double(f.activation_bytes_per_sample)) << '\n'
+  out << "Forward FLOPs per sample: " << buf
+      << " M; training memory per sample: " << human_bytes(double(f.activation_bytes_per_sample))
+      << '\n'
       << rule << '\n';
 }
 

@@ -35,7 +35,9 @@ class Writer {
     if (!out_) throw std::runtime_error("save: cannot write '" + path + "'");
   }
   template <class V>
-  void put(V v) { out_.write(reinterpret_cast<const char*>(&v), sizeof v); }
+  void put(V v) {
+    out_.write(reinterpret_cast<const char*>(&v), sizeof v);
+  }
   void put(const std::string& s) {
     put(std::uint32_t(s.size()));
     out_.write(s.data(), std::streamsize(s.size()));
@@ -138,7 +140,8 @@ void read_weights(const std::string& path, const std::vector<LayerRecord>& expec
   if (const auto bytes = r.get<std::uint32_t>(); bytes != sizeof(T))
     throw WeightsMismatch("load: '" + path + "' holds " + std::to_string(bytes * 8) +
                           "-bit weights but the model's scalar is " +
-                          std::to_string(sizeof(T) * 8) + "-bit; load it into a model of the same element type");
+                          std::to_string(sizeof(T) * 8) +
+                          "-bit; load it into a model of the same element type");
   const auto count = r.get<std::uint32_t>();
   for (std::size_t i = 0; i < std::max<std::size_t>(count, expected.size()); ++i) {
     if (i >= count)

@@ -32,7 +32,8 @@ class ProgressDisplay {
     steps_ = steps;
     has_accuracy_ = has_accuracy;
     start_ = last_draw_ = clock::now();
-    if (mode_ != Verbosity::silent) out_ << "Epoch " << epoch << "/" << epochs << "\n" << std::flush;
+    if (mode_ != Verbosity::silent)
+      out_ << "Epoch " << epoch << "/" << epochs << "\n" << std::flush;
   }
 
   // Called after every step with the running means; redraws at most 10 times a second.
@@ -80,16 +81,22 @@ class ProgressDisplay {
   }
   static std::string duration(double s) {
     char buf[32];
-    if (s >= 3600) std::snprintf(buf, sizeof buf, "%d:%02d:%02d", int(s / 3600), int(s / 60) % 60, int(s) % 60);
-    else if (s >= 60) std::snprintf(buf, sizeof buf, "%d:%02d", int(s / 60), int(s) % 60);
-    else std::snprintf(buf, sizeof buf, "%.0fs", s);
+    if (s >= 3600)
+      std::snprintf(buf, sizeof buf, "%d:%02d:%02d", int(s / 3600), int(s / 60) % 60, int(s) % 60);
+    else if (s >= 60)
+      std::snprintf(buf, sizeof buf, "%d:%02d", int(s / 60), int(s) % 60);
+    else
+      std::snprintf(buf, sizeof buf, "%.0fs", s);
     return buf;
   }
   static std::string per_step_string(double s) {
     char buf[32];
-    if (s >= 1) std::snprintf(buf, sizeof buf, "%.0fs/step", s);
-    else if (s >= 1e-3) std::snprintf(buf, sizeof buf, "%.0fms/step", s * 1e3);
-    else std::snprintf(buf, sizeof buf, "%.0fus/step", s * 1e6);
+    if (s >= 1)
+      std::snprintf(buf, sizeof buf, "%.0fs/step", s);
+    else if (s >= 1e-3)
+      std::snprintf(buf, sizeof buf, "%.0fms/step", s * 1e3);
+    else
+      std::snprintf(buf, sizeof buf, "%.0fus/step", s * 1e6);
     return buf;
   }
   std::string metrics(double loss, double acc, double val_loss, double val_acc) const {

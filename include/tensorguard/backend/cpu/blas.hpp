@@ -20,7 +20,8 @@ struct PersistentBlocking : Eigen::internal::level3_blocking<T, T> {
     this->m_mc = m;
     this->m_nc = n;
     this->m_kc = k;
-    Eigen::internal::computeProductBlockingSizes<T, T, 1>(this->m_kc, this->m_mc, this->m_nc, Eigen::Index(1));
+    Eigen::internal::computeProductBlockingSizes<T, T, 1>(this->m_kc, this->m_mc, this->m_nc,
+                                                          Eigen::Index(1));
     a.resize(std::max<std::size_t>(a.size(), std::size_t(this->m_mc * this->m_kc)));
     b.resize(std::max<std::size_t>(b.size(), std::size_t(this->m_kc * this->m_nc)));
     this->m_blockA = a.data();
@@ -48,15 +49,22 @@ struct Blas {
     // A transposed column-major matrix is the same memory read row-major.
     auto run = [&]<int OrderA, int OrderB>() {
       Eigen::internal::general_matrix_matrix_product<Index, T, OrderA, false, T, OrderB, false,
-                                                     Eigen::ColMajor, 1>::run(
-          Index(m), Index(n), Index(k), a, Index(lda), b, Index(ldb), c, 1, Index(ldc), alpha,
-          blocking, nullptr);
+                                                     Eigen::ColMajor, 1>::run(Index(m), Index(n),
+                                                                              Index(k), a,
+                                                                              Index(lda), b,
+                                                                              Index(ldb), c, 1,
+                                                                              Index(ldc), alpha,
+                                                                              blocking, nullptr);
     };
     constexpr int col = Eigen::ColMajor, row = Eigen::RowMajor;
-    if (op_a == Op::none && op_b == Op::none) run.template operator()<col, col>();
-    else if (op_a == Op::none) run.template operator()<col, row>();
-    else if (op_b == Op::none) run.template operator()<row, col>();
-    else run.template operator()<row, row>();
+    if (op_a == Op::none && op_b == Op::none)
+      run.template operator()<col, col>();
+    else if (op_a == Op::none)
+      run.template operator()<col, row>();
+    else if (op_b == Op::none)
+      run.template operator()<row, col>();
+    else
+      run.template operator()<row, row>();
   }
 
  private:
@@ -66,8 +74,10 @@ struct Blas {
   };
   template <class T>
   Workspace<T>& workspace() {
-    if constexpr (std::is_same_v<T, float>) return float_workspace_;
-    else return double_workspace_;
+    if constexpr (std::is_same_v<T, float>)
+      return float_workspace_;
+    else
+      return double_workspace_;
   }
   Workspace<float> float_workspace_;
   Workspace<double> double_workspace_;

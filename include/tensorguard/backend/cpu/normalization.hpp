@@ -43,7 +43,8 @@ struct Normalization {
     for (std::size_t c = 0; c < channels; ++c) {
       const T scale = gamma[c] / std::sqrt(running_var[c] + epsilon);
       const T shift = beta[c] - running_mean[c] * scale;
-      for (std::size_t r = 0; r < rows; ++r) y[r * channels + c] = x[r * channels + c] * scale + shift;
+      for (std::size_t r = 0; r < rows; ++r)
+        y[r * channels + c] = x[r * channels + c] * scale + shift;
     }
   }
 

@@ -21,7 +21,8 @@ struct Window {
       for (std::size_t oy = 0; oy < g.out_h; ++oy)
         for (std::size_t ox = 0; ox < g.out_w; ++ox) {
           for (std::size_t ky = 0; ky < g.kernel_h; ++ky) {
-            const std::ptrdiff_t iy = std::ptrdiff_t(oy * g.stride_h + ky) - std::ptrdiff_t(g.pad_top);
+            const std::ptrdiff_t iy =
+                std::ptrdiff_t(oy * g.stride_h + ky) - std::ptrdiff_t(g.pad_top);
             T* dst = cols + ky * g.kernel_w * c;
             if (iy < 0 || iy >= std::ptrdiff_t(g.in_h)) {
               std::memset(dst, 0, g.kernel_w * c * sizeof(T));
@@ -57,7 +58,8 @@ struct Window {
       for (std::size_t oy = 0; oy < g.out_h; ++oy)
         for (std::size_t ox = 0; ox < g.out_w; ++ox) {
           for (std::size_t ky = 0; ky < g.kernel_h; ++ky) {
-            const std::ptrdiff_t iy = std::ptrdiff_t(oy * g.stride_h + ky) - std::ptrdiff_t(g.pad_top);
+            const std::ptrdiff_t iy =
+                std::ptrdiff_t(oy * g.stride_h + ky) - std::ptrdiff_t(g.pad_top);
             if (iy < 0 || iy >= std::ptrdiff_t(g.in_h)) continue;
             for (std::size_t kx = 0; kx < g.kernel_w; ++kx) {
               const std::ptrdiff_t ix =
@@ -88,7 +90,8 @@ struct Window {
             argmax[ch] = 0;
           }
           for (std::size_t ky = 0; ky < g.kernel_h; ++ky) {
-            const std::ptrdiff_t iy = std::ptrdiff_t(oy * g.stride_h + ky) - std::ptrdiff_t(g.pad_top);
+            const std::ptrdiff_t iy =
+                std::ptrdiff_t(oy * g.stride_h + ky) - std::ptrdiff_t(g.pad_top);
             if (iy < 0 || iy >= std::ptrdiff_t(g.in_h)) continue;
             for (std::size_t kx = 0; kx < g.kernel_w; ++kx) {
               const std::ptrdiff_t ix =
@@ -121,20 +124,27 @@ struct Window {
   // Average pooling over the valid (unpadded) pixels of each window, as TensorFlow does.
   template <class T>
   static void avg_pool_forward(const WindowGeometry& g, const T* x, T* y, std::size_t n) {
-    window_walk(g, n, [&](std::size_t s, std::size_t out, std::size_t in, T inv_count) {
-      const std::size_t c = g.channels;
-      for (std::size_t ch = 0; ch < c; ++ch)
-        y[s * g.out_positions() * c + out * c + ch] += x[s * g.in_size() + in + ch] * inv_count;
-    }, [&](std::size_t total) { std::memset(y, 0, total * sizeof(T)); }, T{});
+    window_walk(
+        g, n,
+        [&](std::size_t s, std::size_t out, std::size_t in, T inv_count) {
+          const std::size_t c = g.channels;
+          for (std::size_t ch = 0; ch < c; ++ch)
+            y[s * g.out_positions() * c + out * c + ch] += x[s * g.in_size() + in + ch] * inv_count;
+        },
+        [&](std::size_t total) { std::memset(y, 0, total * sizeof(T)); }, T{});
   }
   template <class T>
   static void avg_pool_backward(const WindowGeometry& g, const T* dy, T* dx, std::size_t n) {
     std::memset(dx, 0, n * g.in_size() * sizeof(T));
-    window_walk(g, n, [&](std::size_t s, std::size_t out, std::size_t in, T inv_count) {
-      const std::size_t c = g.channels;
-      for (std::size_t ch = 0; ch < c; ++ch)
-        dx[s * g.in_size() + in + ch] += dy[s * g.out_positions() * c + out * c + ch] * inv_count;
-    }, [](std::size_t) {}, T{});
+    window_walk(
+        g, n,
+        [&](std::size_t s, std::size_t out, std::size_t in, T inv_count) {
+          const std::size_t c = g.channels;
+          for (std::size_t ch = 0; ch < c; ++ch)
+            dx[s * g.in_size() + in + ch] +=
+                dy[s * g.out_positions() * c + out * c + ch] * inv_count;
+        },
+        [](std::size_t) {}, T{});
   }
 
   // y[s, c] = mean over pixels of x[s, :, :, c]
@@ -152,8 +162,8 @@ struct Window {
     }
   }
   template <class T>
-  static void global_avg_pool_backward(const T* dy, T* dx, std::size_t pixels,
-                                       std::size_t channels, std::size_t n) {
+  static void global_avg_pool_backward(const T* dy, T* dx, std::size_t pixels, std::size_t channels,
+                                       std::size_t n) {
     const T inv = T(1) / T(pixels);
     for (std::size_t s = 0; s < n; ++s)
       for (std::size_t p = 0; p < pixels; ++p)
@@ -172,9 +182,11 @@ struct Window {
           const std::ptrdiff_t y0 = std::ptrdiff_t(oy * g.stride_h) - std::ptrdiff_t(g.pad_top);
           const std::ptrdiff_t x0 = std::ptrdiff_t(ox * g.stride_w) - std::ptrdiff_t(g.pad_left);
           const std::ptrdiff_t y_lo = std::max<std::ptrdiff_t>(y0, 0);
-          const std::ptrdiff_t y_hi = std::min<std::ptrdiff_t>(y0 + std::ptrdiff_t(g.kernel_h), std::ptrdiff_t(g.in_h));
+          const std::ptrdiff_t y_hi =
+              std::min<std::ptrdiff_t>(y0 + std::ptrdiff_t(g.kernel_h), std::ptrdiff_t(g.in_h));
           const std::ptrdiff_t x_lo = std::max<std::ptrdiff_t>(x0, 0);
-          const std::ptrdiff_t x_hi = std::min<std::ptrdiff_t>(x0 + std::ptrdiff_t(g.kernel_w), std::ptrdiff_t(g.in_w));
+          const std::ptrdiff_t x_hi =
+              std::min<std::ptrdiff_t>(x0 + std::ptrdiff_t(g.kernel_w), std::ptrdiff_t(g.in_w));
           const T inv = T(1) / T((y_hi - y_lo) * (x_hi - x_lo));
           for (std::ptrdiff_t iy = y_lo; iy < y_hi; ++iy)
             for (std::ptrdiff_t ix = x_lo; ix < x_hi; ++ix)
