@@ -17,7 +17,22 @@ struct loss_does_not_take_these_labels;
 template <class Labels, class OutputShape>
 struct label_width_differs_from_model_output;
 
+template <class Loss, class OutputShape>
+struct categorical_loss_needs_a_rank_1_output_but_gets;
+struct fix_end_with_Flatten_or_GlobalAveragePool2D_then_Dense;
+
 namespace detail {
+
+// Categorical cross-entropy treats the whole output as one distribution.
+template <class Net, class Loss>
+constexpr bool check_loss_output() {
+  constexpr bool categorical =
+      Loss::family == loss::Family::categorical || Loss::family == loss::Family::sparse_categorical;
+  static_assert(require_v < !categorical || Net::output_shape::rank == 1,
+                categorical_loss_needs_a_rank_1_output_but_gets<Loss, typename Net::output_shape>,
+                fix_end_with_Flatten_or_GlobalAveragePool2D_then_Dense >);
+  return true;
+}
 
 template <class L>
 concept is_loss = requires {

@@ -67,6 +67,7 @@ class Model {
   using input_shape = typename Net::input_shape;
   using output_shape = typename Net::output_shape;
   using T = scalar;
+  static_assert(detail::check_loss_output<Net, Loss>());
 
   static constexpr std::size_t parameter_count = Net::parameter_count;
   static constexpr std::size_t state_count = Net::state_count;
