@@ -45,14 +45,6 @@ inline constexpr bool is_shape<Shape<D...>> = true;
 template <class T>
 concept ShapeType = is_shape<T>;
 
-// Height, width and channels of a rank-3 (image) shape.
-template <ShapeType S>
-requires(S::rank == 3) struct ImageDims {
-  static constexpr std::size_t height = S::dims[0];
-  static constexpr std::size_t width = S::dims[1];
-  static constexpr std::size_t channels = S::dims[2];
-};
-
 namespace detail {
 template <class S, std::size_t Axis, std::size_t NewExtent, class Seq>
 struct replace_dim_impl;

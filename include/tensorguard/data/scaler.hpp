@@ -10,8 +10,7 @@
 namespace tensorguard::data {
 
 namespace detail {
-template <class D>
-void require_fitted(bool fitted, const char* who) {
+inline void require_fitted(bool fitted, const char* who) {
   if (!fitted)
     throw std::logic_error(std::string(who) +
                            ": transform before fit; fit the scaler on the training data first");
@@ -37,7 +36,7 @@ class MinMaxScaler {
   }
   template <class S, class L, class T>
   void transform(Dataset<S, L, T>& data) const {
-    detail::require_fitted<void>(!min_.empty(), "MinMaxScaler");
+    detail::require_fitted(!min_.empty(), "MinMaxScaler");
     check_width(S::size);
     for (std::size_t i = 0; i < data.size(); ++i)
       for (std::size_t f = 0; f < S::size; ++f) {
@@ -85,7 +84,7 @@ class StandardScaler {
   }
   template <class S, class L, class T>
   void transform(Dataset<S, L, T>& data) const {
-    detail::require_fitted<void>(!mean_.empty(), "StandardScaler");
+    detail::require_fitted(!mean_.empty(), "StandardScaler");
     if (S::size != mean_.size())
       throw std::invalid_argument("StandardScaler: fitted on " + std::to_string(mean_.size()) +
                                   " features, applied to " + std::to_string(S::size));

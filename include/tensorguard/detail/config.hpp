@@ -7,8 +7,3 @@
 #define TG_HOST_DEVICE
 #endif
 
-#if defined(__GNUC__)
-#define TG_ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define TG_ALWAYS_INLINE inline
-#endif

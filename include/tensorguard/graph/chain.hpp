@@ -92,7 +92,6 @@ class Chain {
   layer_t<I>& layer() {
     return std::get<I>(layers_);
   }
-  auto& last() { return std::get<count - 1>(layers_); }
 
   void attach(ParameterSlots<T>& slots) {
     std::apply([&](auto&... l) { (l.attach(slots), ...); }, layers_);

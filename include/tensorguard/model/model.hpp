@@ -158,16 +158,15 @@ class Model {
     if (data.size() == 0) throw std::invalid_argument("evaluate: the dataset is empty");
     validate_labels(data, "evaluation");
     const std::size_t batch = std::min(batch_size, data.size());
-    reserve<D>(batch);
+    reserve_common(batch);
     double loss_sum = 0;
     std::size_t correct = 0;
     for (std::size_t start = 0; start < data.size(); start += batch) {
       const std::size_t count = std::min(batch, data.size() - start);
-      backend_.copy(data.input(start), x_.data(), count * input_shape::size);
-      std::copy_n(data.label(start), count * D::label_width, labels<D>().data());
-      body_.forward(backend_, x_.data(), out_.data(), count, Mode::inference);
-      loss_sum += loss_value<D>(count, /*with_gradient=*/false);
-      correct += count_correct<D>(count);
+      // Samples are contiguous in the dataset: read them in place.
+      body_.forward(backend_, data.input(start), out_.data(), count, Mode::inference);
+      loss_sum += loss_value<D>(data.label(start), count, /*with_gradient=*/false);
+      correct += count_correct<D>(data.label(start), count);
     }
     const double n = double(data.size());
     return {loss_sum / n, has_accuracy<D> ? double(correct) / n : NAN};
@@ -244,7 +243,7 @@ class Model {
     backend_.copy(inputs.data(), x_.data(), inputs.size());
     std::copy(targets.begin(), targets.end(), labels<D>().data());
     body_.forward(backend_, x_.data(), out_.data(), n, mode);
-    const double loss = loss_value<D>(n, true);
+    const double loss = loss_value<D>(labels<D>().data(), n, true);
     backward<D>(n);
     return loss;
   }
@@ -292,9 +291,9 @@ class Model {
   }
 
   template <class D>
-  double loss_value(std::size_t n, bool with_gradient) {
+  double loss_value(const typename D::label_value* labels, std::size_t n, bool with_gradient) {
     const T* y = fused ? body_.logits() : out_.data();
-    return backend_.template loss<ComputedLoss>(y, labels<D>().data(),
+    return backend_.template loss<ComputedLoss>(y, labels,
                                                 with_gradient ? dout_.data() : nullptr,
                                                 output_shape::size, D::label_width, n);
   }
@@ -306,21 +305,21 @@ class Model {
       body_.backward(backend_, x_.data(), out_.data(), dout_.data(), nullptr, n);
   }
   template <class D>
-  std::size_t count_correct(std::size_t n) {
+  std::size_t count_correct(const typename D::label_value* labels, std::size_t n) {
     if constexpr (!has_accuracy<D>)
       return 0;
     else
       return backend_.template count_correct<typename D::labels_type>(
-          out_.data(), labels<D>().data(), output_shape::size, n, binary_threshold);
+          out_.data(), labels, output_shape::size, n, binary_threshold);
   }
 
   template <class D>
   std::pair<double, std::size_t> train_step(std::size_t n) {
     body_.forward(backend_, x_.data(), out_.data(), n, Mode::training);
-    const double loss = loss_value<D>(n, true);
+    const double loss = loss_value<D>(labels<D>().data(), n, true);
     backward<D>(n);
     optimizer_.step(backend_, params_.data(), grads_.data(), parameter_count);
-    return {loss, count_correct<D>(n)};
+    return {loss, count_correct<D>(labels<D>().data(), n)};
   }
 
   void apply_learning_rate(const TrainingControl& c) {
