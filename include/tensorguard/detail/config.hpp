@@ -6,4 +6,3 @@
 #else
 #define TG_HOST_DEVICE
 #endif
-
