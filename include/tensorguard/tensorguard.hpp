@@ -1,6 +1,13 @@
 // tensorguard: neural networks as C++20 types. Include this header for everything.
 #pragma once
 
+// clang-format off
+// First, so that a model error's include trace is one line deep (docs/errors.md).
+#include "model/sequential.hpp"
+#include "model/model.hpp"
+#include "model/memory_budget.hpp"
+// clang-format on
+
 #include "activations/elu.hpp"
 #include "activations/gelu.hpp"
 #include "activations/leaky_relu.hpp"
@@ -37,8 +44,6 @@
 #include "losses/mean_absolute_error.hpp"
 #include "losses/mean_squared_error.hpp"
 #include "losses/sparse_categorical_crossentropy.hpp"
-#include "model/model.hpp"
-#include "model/sequential.hpp"
 #include "optim/optimizer.hpp"
 
 namespace tensorguard {

@@ -1,28 +1,63 @@
-// Compile-time model errors. A failed check instantiates the undefined model_error<Facts...>,
-// so the compiler's first error line prints the facts as types: the layer's position and kind,
-// the rule, the shapes involved and the fix, e.g.
-//   incomplete type 'tensorguard::model_error<tensorguard::at_layer<4, tensorguard::Dense<10>>,
-//   tensorguard::needs_rank_1_input_but_gets<tensorguard::Shape<13, 13, 32>>, ...>'
+// Compile-time model errors. Every check returns a verdict: `passed`, or model_error<Facts...>
+// naming the layer's position and kind, the rule, the shapes involved and the fix. One place
+// (the model, where it is first used) reports a failed verdict with sizeof(verdict): the type is
+// never defined, so the compiler's first error line prints every fact, e.g.
+//   incomplete type '...' {aka 'tensorguard::model_error<tensorguard::at_layer<4,
+//   tensorguard::Dense<10>>, tensorguard::needs_rank_1_input_but_gets<tensorguard::Shape<13, 13,
+//   32>>, tensorguard::fix_insert_Flatten_before_it>'}
+// Checks run before any layer is built, so a mistake gives one error, not a cascade.
 #pragma once
 #include <cstddef>
+#include <type_traits>
 
 namespace tensorguard {
 
 template <class... Facts>
 struct model_error;  // never defined: naming it is the error
 
-template <bool Ok, class... Facts>
-struct require {
-  static constexpr bool value = true;
-};
-template <class... Facts>
-struct require<false, Facts...> : model_error<Facts...> {};
-
-template <bool Ok, class... Facts>
-inline constexpr bool require_v = require<Ok, Facts...>::value;
-
 // Where a check failed: position (Input is layer 1) and the layer as the user wrote it.
 template <std::size_t Position, class Layer>
 struct at_layer;
+// Inside a merge: branch number (from 1), then the position inside that branch.
+template <std::size_t Branch>
+struct in_branch;
 
+namespace detail {
+
+struct passed {};
+
+template <class... Facts>
+inline constexpr std::type_identity<model_error<Facts...>> fail{};
+inline constexpr std::type_identity<passed> pass{};
+
+template <class Verdict>
+inline constexpr bool is_passed = std::is_same_v<Verdict, passed>;
+
+// The verdict a consteval check function returns.
+template <auto Check>
+using verdict_of = typename decltype(Check)::type;
+
+// Prepends facts to a failed verdict (a branch's error gets its merge's position in front).
+template <class Verdict, class... Prefix>
+struct prefixed {
+  using type = Verdict;
+};
+template <class... Facts, class... Prefix>
+struct prefixed<model_error<Facts...>, Prefix...> {
+  using type = model_error<Prefix..., Facts...>;
+};
+template <class Verdict, class... Prefix>
+using prefixed_t = typename prefixed<Verdict, Prefix...>::type;
+
+// The first failed verdict of several (all passed: passed).
+template <class... Verdicts>
+struct first_failure {
+  using type = passed;
+};
+template <class V, class... Rest>
+struct first_failure<V, Rest...> {
+  using type = std::conditional_t<is_passed<V>, typename first_failure<Rest...>::type, V>;
+};
+
+}  // namespace detail
 }  // namespace tensorguard

@@ -6,21 +6,27 @@ namespace tensorguard {
 
 template <class... BranchShapes>
 struct add_needs_branches_of_identical_shape;
-struct add_needs_at_least_two_branches;
 
 namespace detail {
+// Add's and Residual's rule: the branches pass their checks and agree on the output shape.
+template <class Where, class In, class... Branches>
+consteval auto sum_verdict() {
+  constexpr auto branches = branches_verdict<Where, In, Branches...>();
+  if constexpr (!is_passed<typename decltype(branches)::type>)
+    return branches;
+  else if constexpr (!(std::is_same_v<
+                           branch_output<Branches, In>,
+                           branch_output<std::tuple_element_t<0, std::tuple<Branches...>>, In>> &&
+                       ...))
+    return fail<Where, add_needs_branches_of_identical_shape<branch_output<Branches, In>...>>;
+  else
+    return pass;
+}
+
 template <class Spec, std::size_t Position, class In, class T, class... Branches>
 class AddLayer : public Merge<In, T, Branches...> {
   using base = Merge<In, T, Branches...>;
   using first = typename base::template body_t<0>::output_shape;
-  static_assert(require_v<(sizeof...(Branches) >= 2), at_layer<Position, Spec>,
-                          add_needs_at_least_two_branches>);
-  static_assert(
-      require_v<(std::is_same_v<typename Branches::template Layer<In, T, 1>::output_shape, first> &&
-                 ...),
-                at_layer<Position, Spec>,
-                add_needs_branches_of_identical_shape<
-                    typename Branches::template Layer<In, T, 1>::output_shape...>>);
 
  public:
   using input_shape = In;
@@ -51,8 +57,12 @@ class AddLayer : public Merge<In, T, Branches...> {
 // Elementwise sum of branches of identical output shape: Add<Branch<...>, Branch<...>>.
 template <class... Branches>
 struct Add {
-  static_assert((is_branch<Branches> && ...),
-                "Add<Branch<...>...>: every argument is a Branch<...>");
+  template <class In, std::size_t Position>
+  static consteval auto diagnose() {
+    return detail::sum_verdict<at_layer<Position, Add>, In, Branches...>();
+  }
+  template <class In>
+  using output = detail::branch_output<std::tuple_element_t<0, std::tuple<Branches...>>, In>;
   template <class In, class T, std::size_t Position>
   using Layer = detail::AddLayer<Add, Position, In, T, Branches...>;
   static std::string kind_name() {

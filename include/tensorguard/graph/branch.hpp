@@ -7,6 +7,9 @@ namespace tensorguard {
 // Layers inside a branch are numbered from 1 within it.
 template <class... Layers>
 struct Branch {
+  // The branch's checks and output shape for a given input.
+  template <class In>
+  using scan = detail::scan_layers<1, In, void, Layers...>;
   template <class In, class T, std::size_t Position>
   struct Layer : detail::Chain<In, T, 1, Layers...> {};
 };

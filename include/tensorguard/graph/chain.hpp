@@ -8,10 +8,83 @@
 #include <utility>
 #include <vector>
 
+#include "../activations/softmax.hpp"
 #include "../core/buffer.hpp"
+#include "../detail/diagnostics.hpp"
 #include "../detail/layer.hpp"
+#include "../layers/input.hpp"
+
+namespace tensorguard {
+struct Input_appears_again_only_layer_1_is_Input;
+struct fix_remove_it_later_shapes_are_computed;
+struct is_an_activation_not_a_layer;
+template <class Layer>
+struct fix_write_it_as;
+struct is_not_a_layer;
+template <class Previous>
+struct Softmax_applied_twice_after;
+struct fix_remove_this_Activation;
+template <class A>
+struct Activation;
+}  // namespace tensorguard
 
 namespace tensorguard::detail {
+
+// A layer spec is a type with a member template Layer<In, T, Position> (naming it instantiates
+// nothing).
+template <class Spec>
+concept LayerSpec = requires {
+  typename Spec::template Layer<Shape<1>, float, 1>;
+};
+
+template <class Spec>
+struct output_activation_of {
+  using type = void;  // merges and shape-only layers name no activation
+};
+template <class Spec>
+requires requires { typename Spec::activation; }
+struct output_activation_of<Spec> {
+  using type = typename Spec::activation;
+};
+
+// The verdict for one element of a layer list, given the element before it.
+template <class Spec, class In, std::size_t Position, class Previous>
+consteval auto layer_verdict() {
+  using where = at_layer<Position, Spec>;
+  if constexpr (is_input<Spec>)
+    return fail<where, Input_appears_again_only_layer_1_is_Input,
+                fix_remove_it_later_shapes_are_computed>;
+  else if constexpr (ActivationFunction<Spec>)
+    return fail<where, is_an_activation_not_a_layer, fix_write_it_as<Activation<Spec>>>;
+  else if constexpr (!LayerSpec<Spec>)
+    return fail<where, is_not_a_layer>;
+  else if constexpr (std::is_same_v<Spec, Activation<Softmax>> &&
+                     std::is_same_v<typename output_activation_of<Previous>::type, Softmax>)
+    return fail<where, Softmax_applied_twice_after<at_layer<Position - 1, Previous>>,
+                fix_remove_this_Activation>;
+  else
+    return Spec::template diagnose<In, Position>();
+}
+
+// Checks a layer list front to back, computing each input shape from the one before, and
+// stops at the first failure. Never instantiates a layer, so it cannot cascade.
+template <std::size_t Position, class In, class Previous, class... Specs>
+struct scan_layers {
+  using verdict = passed;
+  using output = In;
+};
+template <class Verdict, std::size_t Position, class In, class Spec, class... Rest>
+struct scan_rest {
+  using verdict = Verdict;
+  using output = In;
+};
+template <std::size_t Position, class In, class Spec, class... Rest>
+struct scan_rest<passed, Position, In, Spec, Rest...>
+    : scan_layers<Position + 1, typename Spec::template output<In>, Spec, Rest...> {};
+template <std::size_t Position, class In, class Previous, class Spec, class... Rest>
+struct scan_layers<Position, In, Previous, Spec, Rest...>
+    : scan_rest<verdict_of<layer_verdict<Spec, In, Position, Previous>()>, Position, In, Spec,
+                Rest...> {};
 
 template <class... Ts>
 struct type_list {};
@@ -190,6 +263,29 @@ class Chain {
   Layers layers_;
   Buffer<T> outputs_[count > 1 ? count - 1 : 1];
   Buffer<T> grads_[2];
+};
+
+// Stands in for the body of a model whose checks failed, so that the one error reported is not
+// followed by errors from building the invalid layers.
+template <class In, class T>
+struct InvalidChain {
+  static constexpr bool is_container = true;
+  using input_shape = In;
+  using output_shape = Shape<1>;
+  static constexpr std::size_t layer_count = 0, parameter_count = 0, state_count = 0;
+  static constexpr std::size_t cache_per_sample = 0, max_intermediate = 0;
+  static constexpr double flops_per_sample = 0;
+  void attach(ParameterSlots<T>&) {}
+  void initialize(Rng&) {}
+  void reserve(std::size_t) {}
+  template <class B>
+  void forward(B&, const T*, T*, std::size_t, Mode) {}
+  template <class B>
+  void backward(B&, const T*, const T*, const T*, T*, std::size_t) {}
+  const T* logits() const { return nullptr; }
+  template <class B>
+  void backward_from_logits(B&, const T*, const T*, T*, std::size_t) {}
+  static void describe(std::vector<LayerRecord>&, const std::string&, int) {}
 };
 
 }  // namespace tensorguard::detail

@@ -12,47 +12,53 @@ template <int Axis, std::size_t Rank>
 struct concat_axis_out_of_range_for_rank;
 template <class... BranchShapes>
 struct concat_needs_branches_of_equal_rank;
-struct concat_needs_at_least_two_branches;
 
 // Runs every branch on the same input and joins the outputs along Axis (-1: the last axis,
 // the channels of an image): Concat<-1, Branch<Conv2D<8, Kernel<1>>>, Branch<...>>.
 template <int Axis, class... Branches>
 struct Concat {
-  static_assert((is_branch<Branches> && ...),
-                "Concat<Axis, Branch<...>...>: every argument after the axis is a Branch<...>");
+  template <class In>
+  using first_output = detail::branch_output<std::tuple_element_t<0, std::tuple<Branches...>>, In>;
+  template <class In>
+  static constexpr std::size_t rank = first_output<In>::rank;
+  template <class In>
+  static constexpr std::size_t axis = Axis < 0 ? std::size_t(int(rank<In>) + Axis)
+                                               : std::size_t(Axis);
+
+  template <class In, std::size_t Position>
+  static consteval auto diagnose() {
+    using where = at_layer<Position, Concat>;
+    constexpr auto branches = detail::branches_verdict<where, In, Branches...>();
+    if constexpr (!detail::is_passed<typename decltype(branches)::type>)
+      return branches;
+    else if constexpr (!((detail::branch_output<Branches, In>::rank == rank<In>)&&...))
+      return detail::fail<
+          where, concat_needs_branches_of_equal_rank<detail::branch_output<Branches, In>...>>;
+    else if constexpr (Axis < -int(rank<In>) || Axis >= int(rank<In>))
+      return detail::fail<where, concat_axis_out_of_range_for_rank<Axis, rank<In>>>;
+    else if constexpr (!(same_except_axis<detail::branch_output<Branches, In>, In>() && ...))
+      return detail::fail<where, concat_needs_equal_dimensions_except_the_axis<
+                                     Axis, detail::branch_output<Branches, In>...>>;
+    else
+      return detail::pass;
+  }
+  template <class In>
+  using output =
+      ReplaceDim<first_output<In>, axis<In>,
+                 (std::size_t{0} + ... + detail::branch_output<Branches, In>::dims[axis<In>])>;
+
+  template <class S, class In>
+  static constexpr bool same_except_axis() {
+    for (std::size_t d = 0; d < rank<In>; ++d)
+      if (d != axis<In> && S::dims[d] != first_output<In>::dims[d]) return false;
+    return true;
+  }
 
   template <class In, class T, std::size_t Position>
   class Layer : public detail::Merge<In, T, Branches...> {
     using base = detail::Merge<In, T, Branches...>;
-    template <std::size_t I>
-    using out_t = typename base::template body_t<I>::output_shape;
-    using first = out_t<0>;
-    static constexpr std::size_t rank = first::rank;
-    static_assert(require_v<(sizeof...(Branches) >= 2), at_layer<Position, Concat>,
-                            concat_needs_at_least_two_branches>);
-    static_assert(
-        require_v<((Branches::template Layer<In, T, 1>::output_shape::rank == rank) && ...),
-                  at_layer<Position, Concat>,
-                  concat_needs_branches_of_equal_rank<
-                      typename Branches::template Layer<In, T, 1>::output_shape...>>);
-    static_assert(require_v<(Axis >= -int(rank) && Axis < int(rank)), at_layer<Position, Concat>,
-                            concat_axis_out_of_range_for_rank<Axis, rank>>);
-    static constexpr std::size_t axis =
-        Axis < 0 ? std::size_t(int(rank) + Axis) : std::size_t(Axis);
-
-    template <class S>
-    static constexpr bool same_except_axis() {
-      for (std::size_t d = 0; d < rank; ++d)
-        if (d != axis && S::dims[d] != first::dims[d]) return false;
-      return true;
-    }
-    static_assert(
-        require_v<(same_except_axis<typename Branches::template Layer<In, T, 1>::output_shape>() &&
-                   ...),
-                  at_layer<Position, Concat>,
-                  concat_needs_equal_dimensions_except_the_axis<
-                      Axis, typename Branches::template Layer<In, T, 1>::output_shape...>>);
-
+    using first = first_output<In>;
+    static constexpr std::size_t axis = Concat::axis<In>;
     // Per sample, `outer` blocks; branch I contributes `inner[I]` values to each.
     static constexpr std::size_t outer = [] {
       std::size_t o = 1;
@@ -60,9 +66,9 @@ struct Concat {
       return o;
     }();
     static constexpr std::array<std::size_t, sizeof...(Branches)> inner{
-        (Branches::template Layer<In, T, 1>::output_shape::size / outer)...};
+        (detail::branch_output<Branches, In>::size / outer)...};
     static constexpr std::size_t inner_total =
-        (0 + ... + (Branches::template Layer<In, T, 1>::output_shape::size / outer));
+        (0 + ... + (detail::branch_output<Branches, In>::size / outer));
     static constexpr std::size_t offset(std::size_t i) {
       std::size_t o = 0;
       for (std::size_t k = 0; k < i; ++k) o += inner[k];
@@ -71,9 +77,7 @@ struct Concat {
 
    public:
     using input_shape = In;
-    using output_shape = ReplaceDim<first, axis,
-                                    (std::size_t{0} + ... +
-                                     Branches::template Layer<In, T, 1>::output_shape::dims[axis])>;
+    using output_shape = output<In>;
     using spec = Concat;
     static std::string kind() {
       return "Concat<axis " + std::to_string(Axis) + ", " + std::to_string(sizeof...(Branches)) +

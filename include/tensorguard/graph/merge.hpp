@@ -8,7 +8,34 @@
 #include "../core/buffer.hpp"
 #include "branch.hpp"
 
+namespace tensorguard {
+struct every_path_must_be_a_Branch;
+struct fix_wrap_each_path_in_Branch;
+struct needs_at_least_two_branches;
+}  // namespace tensorguard
+
 namespace tensorguard::detail {
+
+template <class B, class In>
+using branch_output = typename B::template scan<In>::output;
+
+// Checks every branch of a merge; a failure inside branch k reads
+// at_layer<merge position, Merge>, in_branch<k>, at_layer<position in the branch, Layer>, ...
+template <class Where, class In, class... Branches, std::size_t... K>
+consteval auto each_branch_verdict(std::index_sequence<K...>) {
+  return std::type_identity<typename first_failure<prefixed_t<
+      typename Branches::template scan<In>::verdict, Where, in_branch<K + 1>>...>::type>{};
+}
+template <class Where, class In, class... Branches>
+consteval auto branches_verdict() {
+  if constexpr (!(is_branch<Branches> && ...))
+    return fail<Where, every_path_must_be_a_Branch, fix_wrap_each_path_in_Branch>;
+  else if constexpr (sizeof...(Branches) < 2)
+    return fail<Where, needs_at_least_two_branches>;
+  else
+    return each_branch_verdict<Where, In, Branches...>(
+        std::make_index_sequence<sizeof...(Branches)>{});
+}
 
 template <class In, class T, class... Branches>
 class Merge {

@@ -7,6 +7,12 @@ namespace tensorguard {
 // f must keep the input's shape (it is Add<Branch<>, Branch<Layers...>>).
 template <class... Layers>
 struct Residual {
+  template <class In, std::size_t Position>
+  static consteval auto diagnose() {
+    return detail::sum_verdict<at_layer<Position, Residual>, In, Branch<>, Branch<Layers...>>();
+  }
+  template <class In>
+  using output = In;
   template <class In, class T, std::size_t Position>
   using Layer = detail::AddLayer<Residual, Position, In, T, Branch<>, Branch<Layers...>>;
   static std::string kind_name() { return "Residual"; }

@@ -1,15 +1,30 @@
 #pragma once
 #include "../core/buffer.hpp"
 #include "../detail/layer.hpp"
+#include "dense.hpp"
 
 namespace tensorguard {
+
+template <class A>
+struct is_not_an_activation;
+struct fix_use_ReLU_LeakyReLU_ELU_Sigmoid_Tanh_Softmax_GELU_or_Linear;
 
 // A standalone activation: Activation<ReLU>. Softmax acts over the last axis.
 template <class A>
 struct Activation {
-  static_assert(ActivationFunction<A>,
-                "Activation<A>: A must be an activation such as ReLU, Sigmoid or Softmax");
   using activation = A;
+
+  template <class In, std::size_t Position>
+  static consteval auto diagnose() {
+    if constexpr (!ActivationFunction<A>)
+      return detail::fail<at_layer<Position, Activation>, is_not_an_activation<A>,
+                          fix_use_ReLU_LeakyReLU_ELU_Sigmoid_Tanh_Softmax_GELU_or_Linear>;
+    else
+      return detail::activation_verdict<at_layer<Position, Activation>, A,
+                                        In::dims[In::rank - 1]>();
+  }
+  template <class In>
+  using output = In;
 
   template <class In, class T, std::size_t Position>
   class Layer {

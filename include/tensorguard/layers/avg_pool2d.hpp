@@ -6,13 +6,19 @@ namespace tensorguard {
 // Average pooling over the unpadded pixels of each window: AvgPool2D<Pool<2, 2>>.
 template <class... Options>
 struct AvgPool2D {
+  using rule = detail::pooling_rule<AvgPool2D, Options...>;
+  template <class In, std::size_t Position>
+  static consteval auto diagnose() {
+    return rule::template diagnose<In, Position>();
+  }
+  template <class In>
+  using output = typename rule::template output<In>;
+
   template <class In, class T, std::size_t Position>
   class Layer {
-    using rule = detail::pooling_rule<AvgPool2D, In, Position, Options...>;
-
    public:
     using input_shape = In;
-    using output_shape = typename rule::output_shape;
+    using output_shape = output<In>;
     using spec = AvgPool2D;
     static constexpr std::size_t parameter_count = 0, state_count = 0, cache_per_sample = 0;
     static constexpr double flops_per_sample =
@@ -24,11 +30,11 @@ struct AvgPool2D {
     void reserve(std::size_t) {}
     template <class B>
     void forward(B& backend, const T* x, T* y, std::size_t n, Mode) {
-      backend.avg_pool_forward(rule::g, x, y, n);
+      backend.avg_pool_forward(rule::template g<In>, x, y, n);
     }
     template <class B>
     void backward(B& backend, const T*, const T*, const T* dy, T* dx, std::size_t n) {
-      if (dx) backend.avg_pool_backward(rule::g, dy, dx, n);
+      if (dx) backend.avg_pool_backward(rule::template g<In>, dy, dx, n);
     }
   };
 };

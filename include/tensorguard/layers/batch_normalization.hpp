@@ -1,5 +1,6 @@
 #pragma once
 #include "../core/buffer.hpp"
+#include "../detail/diagnostics.hpp"
 #include "../detail/layer.hpp"
 
 namespace tensorguard {
@@ -7,6 +8,13 @@ namespace tensorguard {
 // Normalises each channel (the last axis) over the batch and pixels, then scales and shifts.
 // Keras defaults: momentum 0.99, epsilon 1e-3; inference uses the running statistics.
 struct BatchNormalization {
+  template <class In, std::size_t>
+  static consteval auto diagnose() {
+    return detail::pass;
+  }
+  template <class In>
+  using output = In;
+
   template <class In, class T, std::size_t Position>
   class Layer {
     static constexpr std::size_t channels = In::dims[In::rank - 1];

@@ -10,13 +10,10 @@
 
 namespace tensorguard {
 
-template <class Got>
-struct needs_rank_3_input_height_width_channels_but_gets;
-struct fix_add_a_channel_axis_e_g_Shape_H_W_1;
-template <class Window, class Got>
-struct window_larger_than_its_padded_input;
-struct stride_must_be_positive;
-struct filters_and_kernel_must_be_positive;
+struct filters_must_be_positive;
+struct Conv2D_needs_a_Kernel;
+struct fix_add_Kernel_H_W_e_g_Kernel_3_3;
+struct fix_Conv2D_options_are_Kernel_activation_Stride_Valid_or_Same;
 
 // 2-D convolution over NHWC images: Conv2D<Filters, Kernel<3, 3>, ReLU, Stride<2>, Same>.
 // Options in any order; defaults: Linear, Stride<1>, Valid.
@@ -26,29 +23,36 @@ struct Conv2D {
   using activation = detail::find_option_t<is_activation_option, Linear, Options...>;
   using stride = detail::find_option_t<is_stride, Stride<1>, Options...>;
   using padding = detail::find_option_t<is_padding, Valid, Options...>;
-  static_assert(!std::is_void_v<kernel>, "Conv2D<Filters, Kernel<H, W>, ...>: give a Kernel<H, W>");
-  static_assert(sizeof...(Options) == detail::count_options<is_kernel, Options...> +
-                                          detail::count_options<is_activation_option, Options...> +
-                                          detail::count_options<is_stride, Options...> +
-                                          detail::count_options<is_padding, Options...>,
-                "Conv2D options are Kernel<H, W>, an activation, Stride<H, W>, and Valid or Same");
+
+  template <class In, std::size_t Position>
+  static consteval auto diagnose() {
+    using where = at_layer<Position, Conv2D>;
+    constexpr auto options =
+        detail::option_check<where, fix_Conv2D_options_are_Kernel_activation_Stride_Valid_or_Same,
+                             is_kernel, is_activation_option, is_stride,
+                             is_padding>::template run<Options...>();
+    if constexpr (!detail::is_passed<typename decltype(options)::type>)
+      return options;
+    else if constexpr (std::is_void_v<kernel>)
+      return detail::fail<where, Conv2D_needs_a_Kernel, fix_add_Kernel_H_W_e_g_Kernel_3_3>;
+    else if constexpr (Filters == 0)
+      return detail::fail<where, filters_must_be_positive>;
+    else if constexpr (constexpr auto v =
+                           detail::window_verdict<where, kernel, stride, padding, In>();
+                       !detail::is_passed<typename decltype(v)::type>)
+      return v;
+    else
+      return detail::activation_verdict<where, activation, Filters>();
+  }
+  template <class In>
+  using output = Shape<detail::window_geometry<kernel, stride, padding, In>.out_h,
+                       detail::window_geometry<kernel, stride, padding, In>.out_w, Filters>;
 
   template <class In, class T, std::size_t Position>
   class Layer {
-    static_assert(require_v<In::rank == 3, at_layer<Position, Conv2D>,
-                            needs_rank_3_input_height_width_channels_but_gets<In>,
-                            fix_add_a_channel_axis_e_g_Shape_H_W_1>);
-    static_assert(require_v<(Filters > 0 && kernel::height > 0 && kernel::width > 0),
-                            at_layer<Position, Conv2D>, filters_and_kernel_must_be_positive>);
-    static_assert(require_v<(stride::height > 0 && stride::width > 0), at_layer<Position, Conv2D>,
-                            stride_must_be_positive>);
     using Act = activation;
     static constexpr bool keeps_logits = !std::is_same_v<Act, Linear>;
-    static constexpr WindowGeometry g =
-        make_window_geometry(In::dims[0], In::dims[1], In::dims[2], kernel::height, kernel::width,
-                             stride::height, stride::width, padding::padding);
-    static_assert(require_v<(g.out_h > 0 && g.out_w > 0), at_layer<Position, Conv2D>,
-                            window_larger_than_its_padded_input<kernel, In>>);
+    static constexpr WindowGeometry g = detail::window_geometry<kernel, stride, padding, In>;
     static constexpr std::size_t positions = g.out_h * g.out_w;
     static constexpr std::size_t patch = g.patch_size();
     // A 1x1, stride-1 convolution is a plain GEMM over the input: no im2col copy.
@@ -57,7 +61,7 @@ struct Conv2D {
 
    public:
     using input_shape = In;
-    using output_shape = Shape<g.out_h, g.out_w, Filters>;
+    using output_shape = output<In>;
     using spec = Conv2D;
     static constexpr std::size_t parameter_count = Filters * patch + Filters;
     static constexpr std::size_t state_count = 0;

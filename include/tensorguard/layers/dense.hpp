@@ -12,22 +12,65 @@ template <class Got>
 struct needs_rank_1_input_but_gets;
 struct fix_insert_Flatten_before_it;
 struct units_must_be_positive;
+template <class Option>
+struct unknown_option;
+struct fix_Dense_takes_units_and_an_activation;
+struct Softmax_over_a_single_value_always_outputs_1;
+struct fix_use_Sigmoid_for_a_single_output;
 
 template <class A>
 struct is_activation_option : std::bool_constant<ActivationFunction<A>> {};
+
+namespace detail {
+// Softmax normalises over the last axis: over one value it is the constant 1.
+template <class Where, class Act, std::size_t LastExtent>
+consteval auto activation_verdict() {
+  if constexpr (std::is_same_v<Act, Softmax> && LastExtent == 1)
+    return fail<Where, Softmax_over_a_single_value_always_outputs_1,
+                fix_use_Sigmoid_for_a_single_output>;
+  else
+    return pass;
+}
+// The first option that Is<> does not accept, as a failed verdict.
+template <class Where, class Fix, template <class> class... Is>
+struct option_check {
+  template <class... Options>
+  static consteval auto run() {
+    using bad = find_option_t<is_unknown, void, Options...>;
+    if constexpr (std::is_void_v<bad>)
+      return pass;
+    else
+      return fail<Where, unknown_option<bad>, Fix>;
+  }
+  template <class O>
+  struct is_unknown : std::bool_constant<!(Is<O>::value || ...)> {};
+};
+}  // namespace detail
 
 // Fully connected layer: y = act(W x + b), W of Units x inputs.
 template <std::size_t Units, class... Options>
 struct Dense {
   using activation = detail::find_option_t<is_activation_option, Linear, Options...>;
-  static_assert(sizeof...(Options) == detail::count_options<is_activation_option, Options...>,
-                "Dense<Units, Activation>: the only option is an activation such as ReLU");
+
+  template <class In, std::size_t Position>
+  static consteval auto diagnose() {
+    using where = at_layer<Position, Dense>;
+    constexpr auto options = detail::option_check<where, fix_Dense_takes_units_and_an_activation,
+                                                  is_activation_option>::template run<Options...>();
+    if constexpr (!detail::is_passed<typename decltype(options)::type>)
+      return options;
+    else if constexpr (Units == 0)
+      return detail::fail<where, units_must_be_positive>;
+    else if constexpr (In::rank != 1)
+      return detail::fail<where, needs_rank_1_input_but_gets<In>, fix_insert_Flatten_before_it>;
+    else
+      return detail::activation_verdict<where, activation, Units>();
+  }
+  template <class In>
+  using output = Shape<Units>;
 
   template <class In, class T, std::size_t Position>
   class Layer {
-    static_assert(require_v<Units != 0, at_layer<Position, Dense>, units_must_be_positive>);
-    static_assert(require_v<In::rank == 1, at_layer<Position, Dense>,
-                            needs_rank_1_input_but_gets<In>, fix_insert_Flatten_before_it>);
     using Act = activation;
     static constexpr bool keeps_logits = !std::is_same_v<Act, Linear>;
 

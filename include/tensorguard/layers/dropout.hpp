@@ -19,11 +19,19 @@ template <class R = std::ratio<1, 2>>
 struct Dropout {
   static constexpr double rate = double(R::num) / double(R::den);
 
+  template <class In, std::size_t Position>
+  static consteval auto diagnose() {
+    if constexpr (R::num < 0 || R::num >= R::den)
+      return detail::fail<at_layer<Position, Dropout>,
+                          dropout_rate_must_be_in_0_inclusive_to_1_exclusive<R>>;
+    else
+      return detail::pass;
+  }
+  template <class In>
+  using output = In;
+
   template <class In, class T, std::size_t Position>
   class Layer {
-    static_assert(require_v<(R::num >= 0 && R::num < R::den), at_layer<Position, Dropout>,
-                            dropout_rate_must_be_in_0_inclusive_to_1_exclusive<R>>);
-
    public:
     using input_shape = In;
     using output_shape = In;

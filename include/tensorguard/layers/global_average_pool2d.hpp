@@ -7,11 +7,20 @@ namespace tensorguard {
 
 // Mean over height and width: Shape<H, W, C> -> Shape<C>.
 struct GlobalAveragePool2D {
+  template <class In, std::size_t Position>
+  static consteval auto diagnose() {
+    if constexpr (In::rank != 3)
+      return detail::fail<at_layer<Position, GlobalAveragePool2D>,
+                          needs_rank_3_input_height_width_channels_but_gets<In>,
+                          fix_add_a_channel_axis_e_g_Shape_H_W_1>;
+    else
+      return detail::pass;
+  }
+  template <class In>
+  using output = Shape<In::dims[2]>;
+
   template <class In, class T, std::size_t Position>
   class Layer {
-    static_assert(require_v<In::rank == 3, at_layer<Position, GlobalAveragePool2D>,
-                            needs_rank_3_input_height_width_channels_but_gets<In>,
-                            fix_add_a_channel_axis_e_g_Shape_H_W_1>);
     static constexpr std::size_t pixels = In::dims[0] * In::dims[1];
     static constexpr std::size_t channels = In::dims[2];
 

@@ -9,13 +9,19 @@ namespace tensorguard {
 // Max pooling: MaxPool2D<Pool<2, 2>> (stride defaults to the window, padding to Valid).
 template <class... Options>
 struct MaxPool2D {
+  using rule = detail::pooling_rule<MaxPool2D, Options...>;
+  template <class In, std::size_t Position>
+  static consteval auto diagnose() {
+    return rule::template diagnose<In, Position>();
+  }
+  template <class In>
+  using output = typename rule::template output<In>;
+
   template <class In, class T, std::size_t Position>
   class Layer {
-    using rule = detail::pooling_rule<MaxPool2D, In, Position, Options...>;
-
    public:
     using input_shape = In;
-    using output_shape = typename rule::output_shape;
+    using output_shape = output<In>;
     using spec = MaxPool2D;
     static constexpr std::size_t parameter_count = 0, state_count = 0;
     static constexpr std::size_t cache_per_sample = output_shape::size;  // winners (32-bit)
@@ -28,11 +34,11 @@ struct MaxPool2D {
     void reserve(std::size_t batch) { argmax_.resize(batch * output_shape::size); }
     template <class B>
     void forward(B& backend, const T* x, T* y, std::size_t n, Mode) {
-      backend.max_pool_forward(rule::g, x, y, argmax_.data(), n);
+      backend.max_pool_forward(rule::template g<In>, x, y, argmax_.data(), n);
     }
     template <class B>
     void backward(B& backend, const T*, const T*, const T* dy, T* dx, std::size_t n) {
-      if (dx) backend.max_pool_backward(rule::g, dy, argmax_.data(), dx, n);
+      if (dx) backend.max_pool_backward(rule::template g<In>, dy, argmax_.data(), dx, n);
     }
 
    private:

@@ -9,29 +9,50 @@
 #include "window_options.hpp"
 
 namespace tensorguard::detail {
+// The default stride is the window; with no window (an error reported elsewhere), 1.
+template <class P>
+struct Pool_or_1 {
+  static constexpr std::size_t height = P::height, width = P::width;
+};
+template <>
+struct Pool_or_1<void> {
+  static constexpr std::size_t height = 1, width = 1;
+};
+}  // namespace tensorguard::detail
 
-template <class Spec, class In, std::size_t Position, class... Options>
+namespace tensorguard {
+struct pooling_needs_a_Pool_window;
+struct fix_add_Pool_H_W_e_g_Pool_2_2;
+struct fix_pooling_options_are_Pool_Stride_Valid_or_Same;
+}  // namespace tensorguard
+
+namespace tensorguard::detail {
+
+// What MaxPool2D and AvgPool2D share: options, checks, shape rule and name.
+template <class Spec, class... Options>
 struct pooling_rule {
   using pool = find_option_t<is_pool, void, Options...>;
-  static_assert(!std::is_void_v<pool>, "pooling layers need a window: MaxPool2D<Pool<2, 2>>");
-  using stride = find_option_t<is_stride, Stride<pool::height, pool::width>, Options...>;
+  using stride =
+      find_option_t<is_stride, Stride<Pool_or_1<pool>::height, Pool_or_1<pool>::width>, Options...>;
   using padding = find_option_t<is_padding, Valid, Options...>;
-  static_assert(sizeof...(Options) == count_options<is_pool, Options...> +
-                                          count_options<is_stride, Options...> +
-                                          count_options<is_padding, Options...>,
-                "pooling options are Pool<H, W>, Stride<H, W>, and Valid or Same");
-  static_assert(require_v<In::rank == 3, at_layer<Position, Spec>,
-                          needs_rank_3_input_height_width_channels_but_gets<In>,
-                          fix_add_a_channel_axis_e_g_Shape_H_W_1>);
-  static_assert(
-      require_v<(pool::height > 0 && pool::width > 0 && stride::height > 0 && stride::width > 0),
-                at_layer<Position, Spec>, stride_must_be_positive>);
-  static constexpr WindowGeometry g =
-      make_window_geometry(In::dims[0], In::dims[1], In::dims[2], pool::height, pool::width,
-                           stride::height, stride::width, padding::padding);
-  static_assert(require_v<(g.out_h > 0 && g.out_w > 0), at_layer<Position, Spec>,
-                          window_larger_than_its_padded_input<pool, In>>);
-  using output_shape = Shape<g.out_h, g.out_w, In::dims[2]>;
+
+  template <class In, std::size_t Position>
+  static consteval auto diagnose() {
+    using where = at_layer<Position, Spec>;
+    constexpr auto options =
+        option_check<where, fix_pooling_options_are_Pool_Stride_Valid_or_Same, is_pool, is_stride,
+                     is_padding>::template run<Options...>();
+    if constexpr (!is_passed<typename decltype(options)::type>)
+      return options;
+    else if constexpr (std::is_void_v<pool>)
+      return fail<where, pooling_needs_a_Pool_window, fix_add_Pool_H_W_e_g_Pool_2_2>;
+    else
+      return window_verdict<where, pool, stride, padding, In>();
+  }
+  template <class In>
+  static constexpr WindowGeometry g = window_geometry<pool, stride, padding, In>;
+  template <class In>
+  using output = Shape<g<In>.out_h, g<In>.out_w, In::dims[2]>;
 
   static std::string kind(const char* name) {
     std::string k = std::string(name) + "<" + pair_string("Pool", pool::height, pool::width);

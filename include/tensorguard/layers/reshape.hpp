@@ -6,6 +6,7 @@ namespace tensorguard {
 
 template <class From, class To>
 struct reshape_must_keep_the_element_count;
+struct Reshape_takes_a_Shape;
 
 namespace detail {
 // A layer that only reinterprets its input: the values are copied unchanged (NHWC order).
@@ -32,6 +33,12 @@ struct reinterpret_layer {
 
 // Any shape to rank 1: Shape<H, W, C> -> Shape<H * W * C>.
 struct Flatten {
+  template <class In, std::size_t>
+  static consteval auto diagnose() {
+    return detail::pass;
+  }
+  template <class In>
+  using output = Shape<In::size>;
   template <class In, class T, std::size_t Position>
   struct Layer : detail::reinterpret_layer<Flatten, In, Shape<In::size>, T> {
     static std::string kind() { return "Flatten"; }
@@ -41,11 +48,19 @@ struct Flatten {
 // To the given shape, same element count: Reshape<Shape<7, 7, 16>>.
 template <class To>
 struct Reshape {
-  static_assert(is_shape<To>, "Reshape<S>: S must be a Shape<...>");
+  template <class In, std::size_t Position>
+  static consteval auto diagnose() {
+    if constexpr (!is_shape<To>)
+      return detail::fail<at_layer<Position, Reshape>, Reshape_takes_a_Shape>;
+    else if constexpr (In::size != To::size)
+      return detail::fail<at_layer<Position, Reshape>, reshape_must_keep_the_element_count<In, To>>;
+    else
+      return detail::pass;
+  }
+  template <class In>
+  using output = To;
   template <class In, class T, std::size_t Position>
   struct Layer : detail::reinterpret_layer<Reshape, In, To, T> {
-    static_assert(require_v<In::size == To::size, at_layer<Position, Reshape>,
-                            reshape_must_keep_the_element_count<In, To>>);
     static std::string kind() { return "Reshape<" + To::to_string() + ">"; }
   };
 };

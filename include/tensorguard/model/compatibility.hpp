@@ -1,38 +1,77 @@
-// Checks that join a model, its loss and its data, made where fit/evaluate/predict are called.
+// The checks that join a model to its loss (where the Model is declared) and to its data (where
+// fit, evaluate or predict is called). Each returns a verdict (detail/diagnostics.hpp).
 #pragma once
 #include <type_traits>
 
+#include "../activations/linear.hpp"
+#include "../activations/sigmoid.hpp"
+#include "../activations/softmax.hpp"
 #include "../data/labels.hpp"
 #include "../detail/diagnostics.hpp"
 #include "../losses/loss.hpp"
 
 namespace tensorguard {
 
-template <class ModelInput, class DataInput>
-struct dataset_input_shape_differs_from_model_input;
-template <class ModelScalar, class DataScalar>
-struct dataset_element_type_differs_from_model;
-template <class Loss, class Labels>
-struct loss_does_not_take_these_labels;
-template <class Labels, class OutputShape>
-struct label_width_differs_from_model_output;
-
-template <class Loss, class OutputShape>
+// Loss and output.
+template <class Loss>
+struct with_loss;
+template <class L>
+struct is_not_a_loss;
+struct fix_use_a_loss_from_tensorguard_loss;
+template <class OutputShape>
 struct categorical_loss_needs_a_rank_1_output_but_gets;
 struct fix_end_with_Flatten_or_GlobalAveragePool2D_then_Dense;
+template <class OutputShape>
+struct categorical_loss_needs_at_least_2_outputs_but_gets;
+struct fix_for_two_classes_use_BinaryCrossentropy_after_Dense_1_Sigmoid;
+template <class Activation>
+struct from_logits_loss_but_the_output_already_applies;
+struct fix_make_the_last_layer_Linear_or_use_the_loss_without_FromLogits;
+template <class Activation>
+struct from_logits_loss_needs_a_Linear_output_but_gets;
+struct probability_loss_on_a_Linear_output_of_logits;
+struct fix_end_with_Softmax_or_use_FromLogits_of_the_loss;
+struct fix_end_with_Sigmoid_or_use_FromLogits_of_the_loss;
+template <class Activation>
+struct categorical_loss_needs_a_Softmax_output_but_gets;
+struct fix_make_the_last_layer_Dense_K_Softmax;
+template <class Activation>
+struct binary_crossentropy_needs_a_Sigmoid_output_but_gets;
+struct fix_make_the_last_layer_Dense_1_Sigmoid;
+struct none;  // the output layer names no activation (a merge or shape-only layer)
+
+// Data and model.
+template <class D>
+struct is_not_a_Dataset;
+template <class ModelInput, class DataInput>
+struct dataset_input_shape_differs_from_model_input;
+struct fix_declare_Input_with_the_dataset_shape_or_reshape_the_data;
+template <class ModelScalar, class DataScalar>
+struct dataset_element_type_differs_from_model;
+struct fix_use_the_same_T_in_Input_Shape_T_and_Dataset_S_L_T;
+template <class Labels>
+struct regression_loss_with_class_labels;
+struct fix_use_SparseCategoricalCrossentropy_for_class_labels;
+template <class Labels>
+struct classification_loss_with_real_valued_labels;
+struct fix_use_MeanSquaredError_or_give_ClassIndex_K_labels;
+template <class Labels>
+struct one_hot_labels_given_to_the_sparse_loss;
+struct fix_use_CategoricalCrossentropy_or_ClassIndex_K_labels;
+template <class Labels>
+struct class_indices_given_to_the_one_hot_loss;
+struct fix_use_SparseCategoricalCrossentropy_or_OneHot_K_labels;
+template <class Labels>
+struct binary_labels_given_to_a_categorical_loss;
+struct fix_use_BinaryCrossentropy_after_Dense_1_Sigmoid;
+template <class Labels>
+struct class_labels_given_to_BinaryCrossentropy;
+struct fix_use_Binary_labels_or_SparseCategoricalCrossentropy;
+template <class Labels, class OutputShape>
+struct labels_do_not_match_the_model_output;
+struct fix_make_the_last_layer_output_one_value_per_class;
 
 namespace detail {
-
-// Categorical cross-entropy treats the whole output as one distribution.
-template <class Net, class Loss>
-constexpr bool check_loss_output() {
-  constexpr bool categorical =
-      Loss::family == loss::Family::categorical || Loss::family == loss::Family::sparse_categorical;
-  static_assert(require_v < !categorical || Net::output_shape::rank == 1,
-                categorical_loss_needs_a_rank_1_output_but_gets<Loss, typename Net::output_shape>,
-                fix_end_with_Flatten_or_GlobalAveragePool2D_then_Dense >);
-  return true;
-}
 
 template <class L>
 concept is_loss = requires {
@@ -40,52 +79,147 @@ concept is_loss = requires {
   { L::family } -> std::convertible_to<loss::Family>;
 };
 
-template <class Net, class D>
-constexpr bool check_inputs() {
-  static_assert(require_v<std::is_same_v<typename Net::input_shape, typename D::input_shape>,
-                          dataset_input_shape_differs_from_model_input<typename Net::input_shape,
-                                                                       typename D::input_shape>>);
-  static_assert(
-      require_v<std::is_same_v<typename Net::scalar, typename D::scalar>,
-                dataset_element_type_differs_from_model<typename Net::scalar, typename D::scalar>>);
-  return true;
-}
+template <class A>
+using named_activation = std::conditional_t<std::is_void_v<A>, none, A>;
 
-template <class Loss, class Labels>
-constexpr bool loss_takes_labels() {
+// Cross-entropies against the output layer's activation: the linter rules of NeuraLint and
+// the like, made compile errors.
+template <class Net, class Loss>
+consteval auto loss_verdict() {
+  using where = at_layer<Net::layer_count, typename Net::last_layer>;
+  using Out = typename Net::output_shape;
+  using Act = named_activation<typename Net::output_activation>;
   using loss::Family;
-  switch (Loss::family) {
-    case Family::sparse_categorical:
-      return Labels::kind == LabelKind::class_index;
-    case Family::categorical:
-      return Labels::kind == LabelKind::one_hot;
-    case Family::binary:
-      return Labels::kind == LabelKind::binary;
-    case Family::regression:
-      return Labels::kind == LabelKind::real;
+  if constexpr (!is_loss<Loss>) {
+    return fail<is_not_a_loss<Loss>, fix_use_a_loss_from_tensorguard_loss>;
+  } else if constexpr (!Net::valid || Loss::family == Family::regression) {
+    return pass;  // an invalid model is reported by Sequential
+  } else if constexpr (Loss::family == Family::binary) {
+    if constexpr (loss::is_from_logits<Loss>) {
+      if constexpr (std::is_same_v<Act, Sigmoid> || std::is_same_v<Act, Softmax>)
+        return fail<with_loss<Loss>, where, from_logits_loss_but_the_output_already_applies<Act>,
+                    fix_make_the_last_layer_Linear_or_use_the_loss_without_FromLogits>;
+      else if constexpr (!std::is_same_v<Act, Linear>)
+        return fail<with_loss<Loss>, where, from_logits_loss_needs_a_Linear_output_but_gets<Act>,
+                    fix_make_the_last_layer_Linear_or_use_the_loss_without_FromLogits>;
+      else
+        return pass;
+    } else if constexpr (std::is_same_v<Act, Linear> || std::is_same_v<Act, none>) {
+      return fail<with_loss<Loss>, where, probability_loss_on_a_Linear_output_of_logits,
+                  fix_end_with_Sigmoid_or_use_FromLogits_of_the_loss>;
+    } else if constexpr (!std::is_same_v<Act, Sigmoid>) {
+      return fail<with_loss<Loss>, where, binary_crossentropy_needs_a_Sigmoid_output_but_gets<Act>,
+                  fix_make_the_last_layer_Dense_1_Sigmoid>;
+    } else {
+      return pass;
+    }
+  } else {  // categorical and sparse categorical
+    if constexpr (Out::rank != 1)
+      return fail<with_loss<Loss>, where, categorical_loss_needs_a_rank_1_output_but_gets<Out>,
+                  fix_end_with_Flatten_or_GlobalAveragePool2D_then_Dense>;
+    else if constexpr (Out::size < 2)
+      return fail<with_loss<Loss>, where, categorical_loss_needs_at_least_2_outputs_but_gets<Out>,
+                  fix_for_two_classes_use_BinaryCrossentropy_after_Dense_1_Sigmoid>;
+    else if constexpr (loss::is_from_logits<Loss>) {
+      if constexpr (std::is_same_v<Act, Sigmoid> || std::is_same_v<Act, Softmax>)
+        return fail<with_loss<Loss>, where, from_logits_loss_but_the_output_already_applies<Act>,
+                    fix_make_the_last_layer_Linear_or_use_the_loss_without_FromLogits>;
+      else if constexpr (!std::is_same_v<Act, Linear>)
+        return fail<with_loss<Loss>, where, from_logits_loss_needs_a_Linear_output_but_gets<Act>,
+                    fix_make_the_last_layer_Linear_or_use_the_loss_without_FromLogits>;
+      else
+        return pass;
+    } else if constexpr (std::is_same_v<Act, Linear> || std::is_same_v<Act, none>) {
+      return fail<with_loss<Loss>, where, probability_loss_on_a_Linear_output_of_logits,
+                  fix_end_with_Softmax_or_use_FromLogits_of_the_loss>;
+    } else if constexpr (!std::is_same_v<Act, Softmax>) {
+      return fail<with_loss<Loss>, where, categorical_loss_needs_a_Softmax_output_but_gets<Act>,
+                  fix_make_the_last_layer_Dense_K_Softmax>;
+    } else {
+      return pass;
+    }
   }
-  return false;
 }
 
-template <class Labels, class Out>
+template <class Loss, class L>
+consteval auto labels_verdict() {
+  using loss::Family;
+  constexpr auto kind = L::kind;
+  if constexpr (Loss::family == Family::regression) {
+    if constexpr (kind != LabelKind::real)
+      return fail<with_loss<Loss>, regression_loss_with_class_labels<L>,
+                  fix_use_SparseCategoricalCrossentropy_for_class_labels>;
+    else
+      return pass;
+  } else if constexpr (kind == LabelKind::real) {
+    return fail<with_loss<Loss>, classification_loss_with_real_valued_labels<L>,
+                fix_use_MeanSquaredError_or_give_ClassIndex_K_labels>;
+  } else if constexpr (Loss::family == Family::binary) {
+    if constexpr (kind != LabelKind::binary)
+      return fail<with_loss<Loss>, class_labels_given_to_BinaryCrossentropy<L>,
+                  fix_use_Binary_labels_or_SparseCategoricalCrossentropy>;
+    else
+      return pass;
+  } else if constexpr (kind == LabelKind::binary) {
+    return fail<with_loss<Loss>, binary_labels_given_to_a_categorical_loss<L>,
+                fix_use_BinaryCrossentropy_after_Dense_1_Sigmoid>;
+  } else if constexpr (Loss::family == Family::sparse_categorical && kind == LabelKind::one_hot) {
+    return fail<with_loss<Loss>, one_hot_labels_given_to_the_sparse_loss<L>,
+                fix_use_CategoricalCrossentropy_or_ClassIndex_K_labels>;
+  } else if constexpr (Loss::family == Family::categorical && kind == LabelKind::class_index) {
+    return fail<with_loss<Loss>, class_indices_given_to_the_one_hot_loss<L>,
+                fix_use_SparseCategoricalCrossentropy_or_OneHot_K_labels>;
+  } else {
+    return pass;
+  }
+}
+
+template <class L, class Out>
 constexpr bool label_width_matches() {
-  if constexpr (Labels::kind == LabelKind::class_index)
-    return Labels::classes == Out::size;
-  else if constexpr (Labels::kind == LabelKind::binary)
+  if constexpr (L::kind == LabelKind::class_index)
+    return L::classes == Out::size;
+  else if constexpr (L::kind == LabelKind::binary)
     return Out::size == 1;
   else
-    return Labels::width == Out::size;
+    return L::width == Out::size;
 }
 
-template <class Net, class Loss, class D>
-constexpr bool check_data() {
-  check_inputs<Net, D>();
-  using L = typename D::labels_type;
-  static_assert(require_v<loss_takes_labels<Loss, L>(), loss_does_not_take_these_labels<Loss, L>>);
-  static_assert(require_v<label_width_matches<L, typename Net::output_shape>(),
-                          label_width_differs_from_model_output<L, typename Net::output_shape>>);
-  return true;
+template <class D>
+concept DatasetType = requires {
+  typename D::input_shape;
+  typename D::labels_type;
+  typename D::scalar;
+};
+
+// Inputs only (predict); with labels, also against the loss (fit, evaluate).
+template <class Net, class Loss, class D, bool WithLabels>
+consteval auto data_verdict() {
+  if constexpr (!DatasetType<D>) {
+    return fail<is_not_a_Dataset<D>>;
+  } else if constexpr (!std::is_same_v<typename Net::input_shape, typename D::input_shape>) {
+    return fail<dataset_input_shape_differs_from_model_input<typename Net::input_shape,
+                                                             typename D::input_shape>,
+                fix_declare_Input_with_the_dataset_shape_or_reshape_the_data>;
+  } else if constexpr (!std::is_same_v<typename Net::scalar, typename D::scalar>) {
+    return fail<dataset_element_type_differs_from_model<typename Net::scalar, typename D::scalar>,
+                fix_use_the_same_T_in_Input_Shape_T_and_Dataset_S_L_T>;
+  } else if constexpr (!WithLabels || !Net::valid || !is_loss<Loss>) {
+    return pass;
+  } else if constexpr (constexpr auto v = labels_verdict<Loss, typename D::labels_type>();
+                       !is_passed<typename decltype(v)::type>) {
+    return v;
+  } else if constexpr (!label_width_matches<typename D::labels_type,
+                                            typename Net::output_shape>()) {
+    return fail<
+        labels_do_not_match_the_model_output<typename D::labels_type, typename Net::output_shape>,
+        fix_make_the_last_layer_output_one_value_per_class>;
+  } else {
+    return pass;
+  }
 }
+
+template <class Net, class Loss, class D, bool WithLabels = true>
+using data_verdict_t = verdict_of<data_verdict<Net, Loss, D, WithLabels>()>;
 
 }  // namespace detail
 }  // namespace tensorguard

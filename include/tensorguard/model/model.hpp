@@ -56,9 +56,6 @@ struct Evaluation {
 template <class Net, class Loss, class Backend = Cpu>
 class Model {
   static_assert(is_sequential<Net>, "Model<Net, Loss>: Net must be a Sequential<Input<...>, ...>");
-  static_assert(
-      detail::is_loss<Loss>,
-      "Model<Net, Loss>: Loss must be a loss such as loss::SparseCategoricalCrossentropy");
 
  public:
   using network = Net;
@@ -67,7 +64,9 @@ class Model {
   using input_shape = typename Net::input_shape;
   using output_shape = typename Net::output_shape;
   using T = scalar;
-  static_assert(detail::check_loss_output<Net, Loss>());
+  // The loss against the output layer (the model's own checks run in Sequential).
+  using loss_verdict = detail::verdict_of<detail::loss_verdict<Net, Loss>()>;
+  static_assert(sizeof(loss_verdict));  // a model_error here names the mistake (docs/errors.md)
 
   static constexpr std::size_t parameter_count = Net::parameter_count;
   static constexpr std::size_t state_count = Net::state_count;
@@ -98,78 +97,22 @@ class Model {
 
   template <class D>
   History fit(const D& train, const FitOptions<D>& options = {}) {
-    detail::check_data<Net, Loss, D>();
-    if (options.batch_size == 0) throw std::invalid_argument("fit: batch_size must be at least 1");
-    if (train.size() == 0) throw std::invalid_argument("fit: the training dataset is empty");
-    validate_labels(train, "training");
-    if (options.validation) validate_labels(options.validation->get(), "validation");
-
-    const std::size_t n = train.size();
-    const std::size_t batch = std::min(options.batch_size, n);
-    const std::size_t steps = (n + batch - 1) / batch;
-    reserve<D>(batch);
-    order_.resize(n);
-    for (std::size_t i = 0; i < n; ++i) order_[i] = i;
-
-    History history;
-    ProgressDisplay progress(options.verbose);
-    TrainingControl control{false, optimizer_.learning_rate()};
-    for (std::size_t epoch = 1; epoch <= options.epochs && !control.stop; ++epoch) {
-      if (options.shuffle) tensorguard::shuffle(order_.begin(), order_.end(), rng_);
-      progress.start_epoch(epoch, options.epochs, steps, has_accuracy<D>);
-      double loss_sum = 0;
-      std::size_t correct = 0, seen = 0;
-      for (std::size_t step = 0; step < steps && !control.stop; ++step) {
-        const std::size_t count = std::min(batch, n - step * batch);
-        gather(train, std::span<const std::size_t>(order_).subspan(step * batch, count));
-        const auto [batch_loss, batch_correct] = train_step<D>(count);
-        loss_sum += batch_loss;
-        correct += batch_correct;
-        seen += count;
-        progress.step(step + 1, loss_sum / double(seen), double(correct) / double(seen));
-        for (auto& cb : options.callbacks)
-          if (cb.on_batch_end) cb.on_batch_end(step, batch_loss / double(count), control);
-        apply_learning_rate(control);
-      }
-      EpochLogs logs;
-      logs.epoch = epoch;
-      logs.loss = loss_sum / double(seen);
-      if (has_accuracy<D>) logs.accuracy = double(correct) / double(seen);
-      logs.steps = steps;
-      logs.learning_rate = optimizer_.learning_rate();
-      if (options.validation) {
-        const Evaluation v = evaluate(options.validation->get(), 256);
-        logs.val_loss = v.loss;
-        logs.val_accuracy = v.accuracy;
-      }
-      logs.seconds = progress.seconds_since_start();
-      progress.end_epoch(logs);
-      history.epochs.push_back(logs);
-      for (auto& cb : options.callbacks)
-        if (cb.on_epoch_end) cb.on_epoch_end(logs, control);
-      apply_learning_rate(control);
-    }
-    return history;
+    using verdict = detail::data_verdict_t<Net, Loss, D>;
+    static_assert(sizeof(verdict));  // a model_error here names the mistake (docs/errors.md)
+    if constexpr (detail::is_passed<verdict>)
+      return fit_checked(train, options);
+    else
+      return {};
   }
 
   template <class D>
   Evaluation evaluate(const D& data, std::size_t batch_size = 256) {
-    detail::check_data<Net, Loss, D>();
-    if (data.size() == 0) throw std::invalid_argument("evaluate: the dataset is empty");
-    validate_labels(data, "evaluation");
-    const std::size_t batch = std::min(batch_size, data.size());
-    reserve_common(batch);
-    double loss_sum = 0;
-    std::size_t correct = 0;
-    for (std::size_t start = 0; start < data.size(); start += batch) {
-      const std::size_t count = std::min(batch, data.size() - start);
-      // Samples are contiguous in the dataset: read them in place.
-      body_.forward(backend_, data.input(start), out_.data(), count, Mode::inference);
-      loss_sum += loss_value<D>(data.label(start), count, /*with_gradient=*/false);
-      correct += count_correct<D>(data.label(start), count);
-    }
-    const double n = double(data.size());
-    return {loss_sum / n, has_accuracy<D> ? double(correct) / n : NAN};
+    using verdict = detail::data_verdict_t<Net, Loss, D>;
+    static_assert(sizeof(verdict));  // a model_error here names the mistake (docs/errors.md)
+    if constexpr (detail::is_passed<verdict>)
+      return evaluate_checked(data, batch_size);
+    else
+      return {};
   }
 
   // Outputs for consecutive samples (inputs.size() must be a multiple of the input size).
@@ -190,10 +133,14 @@ class Model {
     return out;
   }
   template <class D>
-  requires requires { typename D::input_shape; }
-  std::vector<T> predict(const D& data, std::size_t batch_size = 256) {
-    detail::check_inputs<Net, D>();
-    return predict(data.inputs(), batch_size);
+  requires detail::DatasetType<D> std::vector<T> predict(const D& data,
+                                                         std::size_t batch_size = 256) {
+    using verdict = detail::data_verdict_t<Net, Loss, D, /*WithLabels=*/false>;
+    static_assert(sizeof(verdict));  // a model_error here names the mistake (docs/errors.md)
+    if constexpr (detail::is_passed<verdict>)
+      return predict(data.inputs(), batch_size);
+    else
+      return {};
   }
 
   void summary(std::ostream& out = std::cout) const {
@@ -249,6 +196,79 @@ class Model {
   }
 
  private:
+  template <class D>
+  History fit_checked(const D& train, const FitOptions<D>& options) {
+    if (options.batch_size == 0) throw std::invalid_argument("fit: batch_size must be at least 1");
+    if (train.size() == 0) throw std::invalid_argument("fit: the training dataset is empty");
+    validate_labels(train, "training");
+    if (options.validation) validate_labels(options.validation->get(), "validation");
+
+    const std::size_t n = train.size();
+    const std::size_t batch = std::min(options.batch_size, n);
+    const std::size_t steps = (n + batch - 1) / batch;
+    reserve<D>(batch);
+    order_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) order_[i] = i;
+
+    History history;
+    ProgressDisplay progress(options.verbose);
+    TrainingControl control{false, optimizer_.learning_rate()};
+    for (std::size_t epoch = 1; epoch <= options.epochs && !control.stop; ++epoch) {
+      if (options.shuffle) tensorguard::shuffle(order_.begin(), order_.end(), rng_);
+      progress.start_epoch(epoch, options.epochs, steps, has_accuracy<D>);
+      double loss_sum = 0;
+      std::size_t correct = 0, seen = 0;
+      for (std::size_t step = 0; step < steps && !control.stop; ++step) {
+        const std::size_t count = std::min(batch, n - step * batch);
+        gather(train, std::span<const std::size_t>(order_).subspan(step * batch, count));
+        const auto [batch_loss, batch_correct] = train_step<D>(count);
+        loss_sum += batch_loss;
+        correct += batch_correct;
+        seen += count;
+        progress.step(step + 1, loss_sum / double(seen), double(correct) / double(seen));
+        for (auto& cb : options.callbacks)
+          if (cb.on_batch_end) cb.on_batch_end(step, batch_loss / double(count), control);
+        apply_learning_rate(control);
+      }
+      EpochLogs logs;
+      logs.epoch = epoch;
+      logs.loss = loss_sum / double(seen);
+      if (has_accuracy<D>) logs.accuracy = double(correct) / double(seen);
+      logs.steps = steps;
+      logs.learning_rate = optimizer_.learning_rate();
+      if (options.validation) {
+        const Evaluation v = evaluate(options.validation->get(), 256);
+        logs.val_loss = v.loss;
+        logs.val_accuracy = v.accuracy;
+      }
+      logs.seconds = progress.seconds_since_start();
+      progress.end_epoch(logs);
+      history.epochs.push_back(logs);
+      for (auto& cb : options.callbacks)
+        if (cb.on_epoch_end) cb.on_epoch_end(logs, control);
+      apply_learning_rate(control);
+    }
+    return history;
+  }
+  template <class D>
+  Evaluation evaluate_checked(const D& data, std::size_t batch_size) {
+    if (data.size() == 0) throw std::invalid_argument("evaluate: the dataset is empty");
+    validate_labels(data, "evaluation");
+    const std::size_t batch = std::min(batch_size, data.size());
+    reserve_common(batch);
+    double loss_sum = 0;
+    std::size_t correct = 0;
+    for (std::size_t start = 0; start < data.size(); start += batch) {
+      const std::size_t count = std::min(batch, data.size() - start);
+      // Samples are contiguous in the dataset: read them in place.
+      body_.forward(backend_, data.input(start), out_.data(), count, Mode::inference);
+      loss_sum += loss_value<D>(data.label(start), count, /*with_gradient=*/false);
+      correct += count_correct<D>(data.label(start), count);
+    }
+    const double n = double(data.size());
+    return {loss_sum / n, has_accuracy<D> ? double(correct) / n : NAN};
+  }
+
   using Body = typename Net::body;
   using OutputActivation = typename Net::output_activation;
   static constexpr bool fused = loss::fuses_with<Loss, OutputActivation>;
@@ -293,8 +313,7 @@ class Model {
   template <class D>
   double loss_value(const typename D::label_value* labels, std::size_t n, bool with_gradient) {
     const T* y = fused ? body_.logits() : out_.data();
-    return backend_.template loss<ComputedLoss>(y, labels,
-                                                with_gradient ? dout_.data() : nullptr,
+    return backend_.template loss<ComputedLoss>(y, labels, with_gradient ? dout_.data() : nullptr,
                                                 output_shape::size, D::label_width, n);
   }
   template <class D>

@@ -8,39 +8,61 @@
 namespace tensorguard {
 
 struct first_layer_must_be_Input;
-template <class Got>
-struct model_starts_with;
+struct fix_start_with_Input_Shape_e_g_Input_Shape_28_28_1;
+struct model_has_no_layer_after_Input;
 
 namespace detail {
-template <class Spec>
-struct output_activation_of {
-  using type = void;  // merges and shape-only layers name no activation
-};
-template <class Spec>
-requires requires { typename Spec::activation; }
-struct output_activation_of<Spec> {
-  using type = typename Spec::activation;
-};
 template <class... L>
 struct last_of {
-  using type = typename decltype((std::type_identity<L>{}, ...))::type;
+  using type = void;
+};
+template <class First, class... L>
+struct last_of<First, L...> {
+  using type = typename decltype((std::type_identity<First>{}, ..., std::type_identity<L>{}))::type;
+};
+template <class First>
+struct input_facts {
+  using shape = Shape<1>;
+  using scalar = float;
+};
+template <class S, class T>
+struct input_facts<Input<S, T>> {
+  using shape = S;
+  using scalar = T;
 };
 }  // namespace detail
 
 // A model as a type: Sequential<Input<Shape<28, 28, 1>>, Conv2D<...>, ..., Dense<10, Softmax>>.
-// Input is layer 1; every other layer's shape is computed from the one before it.
+// Input is layer 1; every other layer's shape is computed from the one before it. The whole
+// model is checked where it is first used; the first mistake is one compile error.
 template <class First, class... Layers>
 struct Sequential {
-  static_assert(require_v<is_input<First>, first_layer_must_be_Input, model_starts_with<First>>);
-  static_assert(sizeof...(Layers) > 0, "Sequential<Input<...>, Layers...>: add at least one layer");
+ private:
+  static consteval auto diagnose() {
+    if constexpr (!is_input<First>)
+      return detail::fail<at_layer<1, First>, first_layer_must_be_Input,
+                          fix_start_with_Input_Shape_e_g_Input_Shape_28_28_1>;
+    else if constexpr (sizeof...(Layers) == 0)
+      return detail::fail<at_layer<1, First>, model_has_no_layer_after_Input>;
+    else
+      return std::type_identity<
+          typename detail::scan_layers<2, typename First::shape, First, Layers...>::verdict>{};
+  }
 
-  using input_shape = typename First::shape;
-  using scalar = typename First::scalar;
-  using body = detail::Chain<input_shape, scalar, 2, Layers...>;
+ public:
+  // passed, or the first mistake as model_error<at_layer<N, Layer>, rule..., fix...>.
+  using verdict = detail::verdict_of<diagnose()>;
+  static constexpr bool valid = detail::is_passed<verdict>;
+  static_assert(sizeof(verdict));  // a model_error here names the mistake (docs/errors.md)
+
+  using input_shape = typename detail::input_facts<First>::shape;
+  using scalar = typename detail::input_facts<First>::scalar;
+  using body = std::conditional_t<valid, detail::Chain<input_shape, scalar, 2, Layers...>,
+                                  detail::InvalidChain<input_shape, scalar>>;
   using output_shape = typename body::output_shape;
+  using last_layer = typename detail::last_of<Layers...>::type;
   // The activation of the last layer (void if the last layer is a merge or shape-only layer).
-  using output_activation =
-      typename detail::output_activation_of<typename detail::last_of<Layers...>::type>::type;
+  using output_activation = typename detail::output_activation_of<last_layer>::type;
 
   static constexpr std::size_t layer_count = sizeof...(Layers) + 1;
   static constexpr std::size_t parameter_count = body::parameter_count;
