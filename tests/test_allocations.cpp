@@ -35,7 +35,11 @@ using namespace tg;
 template <class Net, class D>
 long allocations_in_steps(const D& data, std::size_t batch) {
   Model<Net, loss::SparseCategoricalCrossentropy> model;
-  model.fit(data, {.epochs = 1, .batch_size = batch, .verbose = Verbosity::silent});
+  GuardPolicy every_step;  // the guards' sampled statistics on every step, to count them too
+  every_step.sample_every = 1;
+  every_step.print_warnings = false;
+  model.fit(data,
+            {.epochs = 1, .batch_size = batch, .verbose = Verbosity::silent, .guards = every_step});
   long during_steps = 0, last = 0;
   Callback count{.on_batch_end = [&](std::size_t step, double, TrainingControl&) {
     const long now = allocations.load();

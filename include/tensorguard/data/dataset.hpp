@@ -65,6 +65,28 @@ class Dataset {
     labels_.insert(labels_.end(), y.begin(), y.end());
   }
 
+  // A hash of every input and label value: identifies a dataset's content (for leakage checks).
+  std::uint64_t fingerprint() const {
+    std::uint64_t h = 1469598103934665603ull;
+    auto mix = [&](const void* p, std::size_t bytes) {
+      const auto* b = static_cast<const unsigned char*>(p);
+      for (std::size_t i = 0; i < bytes; ++i) h = (h ^ b[i]) * 1099511628211ull;
+    };
+    mix(inputs_.data(), inputs_.size() * sizeof(T));
+    mix(labels_.data(), labels_.size() * sizeof(label_value));
+    return h;
+  }
+  // Scalers record what they did: the fingerprint of the data they were fitted on, and this
+  // dataset's fingerprint before they changed it. The leakage guard compares the two.
+  struct ScalingRecord {
+    std::uint64_t fitted_on = 0;
+    std::uint64_t before = 0;
+  };
+  const ScalingRecord& scaling() const { return scaling_; }
+  void record_scaling(std::uint64_t fitted_on, std::uint64_t before) {
+    if (scaling_.fitted_on == 0) scaling_ = {fitted_on, before};
+  }
+
   // The samples at the given indices, in that order.
   Dataset subset(std::span<const std::size_t> indices) const {
     Dataset out;
@@ -81,6 +103,7 @@ class Dataset {
  private:
   std::vector<T> inputs_;
   std::vector<label_value> labels_;
+  ScalingRecord scaling_;
 };
 
 namespace data {

@@ -24,6 +24,7 @@ class MinMaxScaler {
 
   template <class S, class L, class T>
   MinMaxScaler& fit(const Dataset<S, L, T>& train) {
+    fitted_on_ = train.fingerprint();
     min_.assign(S::size, std::numeric_limits<double>::infinity());
     max_.assign(S::size, -std::numeric_limits<double>::infinity());
     for (std::size_t i = 0; i < train.size(); ++i)
@@ -38,6 +39,7 @@ class MinMaxScaler {
   void transform(Dataset<S, L, T>& data) const {
     detail::require_fitted(!min_.empty(), "MinMaxScaler");
     check_width(S::size);
+    data.record_scaling(fitted_on_, data.fingerprint());
     for (std::size_t i = 0; i < data.size(); ++i)
       for (std::size_t f = 0; f < S::size; ++f) {
         const double span = max_[f] - min_[f];
@@ -61,6 +63,7 @@ class MinMaxScaler {
   }
   double low_, high_;
   std::vector<double> min_, max_;
+  std::uint64_t fitted_on_ = 0;
 };
 
 // Centres each feature on the training mean and divides by the training standard deviation
@@ -69,6 +72,7 @@ class StandardScaler {
  public:
   template <class S, class L, class T>
   StandardScaler& fit(const Dataset<S, L, T>& train) {
+    fitted_on_ = train.fingerprint();
     mean_.assign(S::size, 0.0);
     scale_.assign(S::size, 0.0);
     const double n = double(train.size());
@@ -85,6 +89,7 @@ class StandardScaler {
   template <class S, class L, class T>
   void transform(Dataset<S, L, T>& data) const {
     detail::require_fitted(!mean_.empty(), "StandardScaler");
+    data.record_scaling(fitted_on_, data.fingerprint());
     if (S::size != mean_.size())
       throw std::invalid_argument("StandardScaler: fitted on " + std::to_string(mean_.size()) +
                                   " features, applied to " + std::to_string(S::size));
@@ -102,6 +107,7 @@ class StandardScaler {
 
  private:
   std::vector<double> mean_, scale_;
+  std::uint64_t fitted_on_ = 0;
 };
 
 }  // namespace tensorguard::data

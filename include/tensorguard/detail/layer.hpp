@@ -50,6 +50,7 @@ struct LayerRecord {
   std::vector<std::size_t> input_dims, output_dims;
   std::size_t parameters = 0, state = 0;
   int depth = 0;
+  bool container = false;  // a merge: its layers follow as their own records
 };
 
 template <class S>
@@ -59,7 +60,10 @@ std::vector<std::size_t> dims_vector() {
 
 inline std::string dims_string(const std::vector<std::size_t>& dims) {
   std::string out = "Shape<";
-  for (std::size_t i = 0; i < dims.size(); ++i) out += (i ? ", " : "") + std::to_string(dims[i]);
+  for (std::size_t i = 0; i < dims.size(); ++i) {
+    if (i) out += ", ";
+    out += std::to_string(dims[i]);
+  }
   return out + ">";
 }
 

@@ -208,6 +208,18 @@ class Chain {
     backward_below<count>(backend, x, nullptr, dz, dx, n, /*from_logits=*/true);
   }
 
+  // f(index, std::type_identity<activation>, outputs, values per sample, last-axis extent) for
+  // each layer of this chain (the guards' activation statistics).
+  template <class F>
+  void visit_outputs(const T* y, F&& f) const {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (f(I, std::type_identity<typename output_activation_of<typename layer_t<I>::spec>::type>{},
+         output_of<I>(y), layer_t<I>::output_shape::size,
+         layer_t<I>::output_shape::dims[layer_t<I>::output_shape::rank - 1]),
+       ...);
+    }(indices{});
+  }
+
   static void describe(std::vector<LayerRecord>& out, const std::string& prefix, int depth) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (describe_layer<layer_t<I>>(out, prefix + std::to_string(FirstPosition + I), depth), ...);
@@ -286,6 +298,8 @@ struct InvalidChain {
   template <class B>
   void backward_from_logits(B&, const T*, const T*, T*, std::size_t) {}
   static void describe(std::vector<LayerRecord>&, const std::string&, int) {}
+  template <class F>
+  void visit_outputs(const T*, F&&) const {}
 };
 
 }  // namespace tensorguard::detail

@@ -81,6 +81,7 @@ class Merge {
   template <class Derived>
   static void describe_branches(std::vector<LayerRecord>& out, const std::string& path, int depth) {
     out.push_back(leaf_record<Derived>(path, depth));
+    out.back().container = true;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (body_t<I>::describe(out, path + "." + std::to_string(I + 1) + ".", depth + 1), ...);
     }

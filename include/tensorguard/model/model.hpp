@@ -12,10 +12,14 @@
 #include <type_traits>
 #include <vector>
 
+#include "../activations/relu.hpp"
+#include "../activations/tanh.hpp"
 #include "../backend/cpu.hpp"
 #include "../core/buffer.hpp"
 #include "../core/random.hpp"
 #include "../data/dataset.hpp"
+#include "../guards/data_guards.hpp"
+#include "../guards/training_guards.hpp"
 #include "../losses/fusion.hpp"
 #include "../optim/optimizer.hpp"
 #include "../training/history.hpp"
@@ -46,6 +50,22 @@ struct FitOptions {
   std::optional<std::reference_wrapper<const D>> validation{};
   Verbosity verbose = Verbosity::automatic;
   std::vector<Callback> callbacks{};
+  GuardPolicy guards{};  // levels per guard; GuardPolicy::all(off) disables
+  std::optional<EarlyStopping> early_stopping{};  // stop when val_loss stops improving
+};
+
+// Smith's learning-rate range test (find_learning_rate): the rate grows exponentially each
+// step from `start` to `end` until the loss explodes.
+struct LearningRateSearchOptions {
+  double start = 1e-7;
+  double end = 10.0;
+  std::size_t steps = 100;
+  std::size_t batch_size = 64;
+};
+struct LearningRateSearch {
+  double suggested = NAN;      // where the smoothed loss falls fastest
+  std::vector<double> rates;   // the rate of each step
+  std::vector<double> losses;  // the smoothed loss after it
 };
 
 struct Evaluation {
@@ -113,6 +133,60 @@ class Model {
       return evaluate_checked(data, batch_size);
     else
       return {};
+  }
+
+  // Tries rates from options.start to options.end on the training data, then restores the
+  // weights and optimizer state: the model is unchanged afterwards.
+  template <class D>
+  LearningRateSearch find_learning_rate(const D& train, LearningRateSearchOptions options = {}) {
+    using verdict = detail::data_verdict_t<Net, Loss, D>;
+    static_assert(sizeof(verdict));  // a model_error here names the mistake (docs/errors.md)
+    LearningRateSearch out;
+    if constexpr (detail::is_passed<verdict>) {
+      if (train.size() == 0 || options.steps < 2 ||
+          !(options.start > 0 && options.end > options.start))
+        throw std::invalid_argument(
+            "find_learning_rate: needs data, steps >= 2 and 0 < start < end");
+      const Buffer<T> params = params_, state = state_;
+      const double original_rate = optimizer_.learning_rate();
+      const std::size_t batch = std::min(options.batch_size, train.size());
+      reserve<D>(batch);
+      order_.resize(train.size());
+      for (std::size_t i = 0; i < order_.size(); ++i) order_[i] = i;
+      optimizer_.reserve(parameter_count);
+      double average = 0, best = INFINITY;
+      std::size_t cursor = order_.size();
+      for (std::size_t i = 0; i < options.steps; ++i) {
+        const double rate = options.start * std::pow(options.end / options.start,
+                                                     double(i) / double(options.steps - 1));
+        optimizer_.set_learning_rate(rate);
+        if (cursor + batch > order_.size()) {
+          tensorguard::shuffle(order_.begin(), order_.end(), rng_);
+          cursor = 0;
+        }
+        gather(train, std::span<const std::size_t>(order_).subspan(cursor, batch));
+        cursor += batch;
+        const double loss = train_step<D>(batch).first / double(batch);
+        average = 0.98 * average + 0.02 * loss;  // smoothed, with bias correction below
+        const double smoothed = average / (1 - std::pow(0.98, double(i + 1)));
+        if (!std::isfinite(smoothed) || (i > 0 && smoothed > 4 * best)) break;
+        best = std::min(best, smoothed);
+        out.rates.push_back(rate);
+        out.losses.push_back(smoothed);
+      }
+      // The steepest fall of the smoothed loss against log(rate).
+      double steepest = INFINITY;
+      for (std::size_t i = 1; i < out.losses.size(); ++i) {
+        const double slope = (out.losses[i] - out.losses[i - 1]) /
+                             (std::log(out.rates[i]) - std::log(out.rates[i - 1]));
+        if (slope < steepest) steepest = slope, out.suggested = out.rates[i];
+      }
+      std::copy(params.begin(), params.end(), params_.begin());
+      std::copy(state.begin(), state.end(), state_.begin());
+      optimizer_.set_learning_rate(original_rate);
+      optimizer_.reserve(parameter_count);
+    }
+    return out;
   }
 
   // Outputs for consecutive samples (inputs.size() must be a multiple of the input size).
@@ -200,17 +274,23 @@ class Model {
   History fit_checked(const D& train, const FitOptions<D>& options) {
     if (options.batch_size == 0) throw std::invalid_argument("fit: batch_size must be at least 1");
     if (train.size() == 0) throw std::invalid_argument("fit: the training dataset is empty");
-    validate_labels(train, "training");
-    if (options.validation) validate_labels(options.validation->get(), "validation");
-
+    History history;
+    detail::GuardSink sink(options.guards, history.guards);
     const std::size_t n = train.size();
     const std::size_t batch = std::min(options.batch_size, n);
+    check_data_guards(train, options.validation ? &options.validation->get() : nullptr, batch,
+                      sink);
+
     const std::size_t steps = (n + batch - 1) / batch;
     reserve<D>(batch);
     order_.resize(n);
     for (std::size_t i = 0; i < n; ++i) order_[i] = i;
+    detail::TrainingMonitor monitor(sink, expected_first_loss(), optimizer_.name(),
+                                    optimizer_.learning_rate());
+    const bool guarded = !options.guards.all_off();
+    if (guarded) prepare_sampling();
+    BestWeights best;
 
-    History history;
     ProgressDisplay progress(options.verbose);
     TrainingControl control{false, optimizer_.learning_rate()};
     for (std::size_t epoch = 1; epoch <= options.epochs && !control.stop; ++epoch) {
@@ -221,14 +301,15 @@ class Model {
       for (std::size_t step = 0; step < steps && !control.stop; ++step) {
         const std::size_t count = std::min(batch, n - step * batch);
         gather(train, std::span<const std::size_t>(order_).subspan(step * batch, count));
-        const auto [batch_loss, batch_correct] = train_step<D>(count);
+        const auto [batch_loss, batch_correct] =
+            train_step<D>(count, guarded ? &monitor : nullptr, epoch, step + 1);
         loss_sum += batch_loss;
         correct += batch_correct;
         seen += count;
         progress.step(step + 1, loss_sum / double(seen), double(correct) / double(seen));
         for (auto& cb : options.callbacks)
           if (cb.on_batch_end) cb.on_batch_end(step, batch_loss / double(count), control);
-        apply_learning_rate(control);
+        apply_learning_rate(control, monitor);
       }
       EpochLogs logs;
       logs.epoch = epoch;
@@ -237,23 +318,98 @@ class Model {
       logs.steps = steps;
       logs.learning_rate = optimizer_.learning_rate();
       if (options.validation) {
-        const Evaluation v = evaluate(options.validation->get(), 256);
+        const Evaluation v = evaluate_checked(options.validation->get(), 256);
         logs.val_loss = v.loss;
         logs.val_accuracy = v.accuracy;
       }
       logs.seconds = progress.seconds_since_start();
       progress.end_epoch(logs);
       history.epochs.push_back(logs);
+      if (guarded)
+        monitor.end_epoch(epoch, logs.loss, logs.val_loss, logs.accuracy, logs.val_accuracy);
+      if (options.early_stopping && best.observe(*this, logs, *options.early_stopping))
+        control.stop = true;
       for (auto& cb : options.callbacks)
         if (cb.on_epoch_end) cb.on_epoch_end(logs, control);
-      apply_learning_rate(control);
+      apply_learning_rate(control, monitor);
     }
+    if (options.early_stopping && options.early_stopping->restore_best_weights) best.restore(*this);
     return history;
+  }
+
+  // The best epoch's weights, for early stopping.
+  struct BestWeights {
+    double score = INFINITY;
+    std::size_t epoch = 0, waited = 0;
+    Buffer<T> params, state;
+    bool observe(Model& m, EpochLogs& logs, const EarlyStopping& rule) {
+      const double value = std::isnan(logs.val_loss) ? logs.loss : logs.val_loss;
+      if (value < score - rule.min_delta) {
+        score = value, epoch = logs.epoch, waited = 0;
+        params = m.params_;
+        state = m.state_;
+        return false;
+      }
+      return ++waited >= rule.patience;
+    }
+    void restore(Model& m) const {
+      if (epoch == 0) return;
+      std::copy(params.begin(), params.end(), m.params_.begin());
+      std::copy(state.begin(), state.end(), m.state_.begin());
+    }
+  };
+
+  template <class D>
+  void check_data_guards(const D& train, const D* validation, std::size_t batch,
+                         detail::GuardSink& sink) {
+    detail::check_nonfinite(train, "training", sink);
+    detail::check_labels(train, "training", sink);
+    detail::check_features(train, "training", true, sink);
+    detail::check_duplicates(train, "training", sink);
+    detail::check_imbalance(train, "training", sink);
+    if (validation) {
+      detail::check_nonfinite(*validation, "validation", sink);
+      detail::check_labels(*validation, "validation", sink);
+      detail::check_features(*validation, "validation", false, sink);
+      detail::check_leakage(train, *validation, "validation", sink);
+    }
+    const std::size_t buffers = (input_shape::size + 2 * output_shape::size) * sizeof(T);
+    detail::check_memory(training_state_bytes, activation_bytes_per_sample + buffers, batch, sink);
+  }
+
+  // ln K for a K-class cross-entropy (ln 2 for binary): the loss of uniform predictions.
+  static double expected_first_loss() {
+    if constexpr (Loss::family == loss::Family::categorical ||
+                  Loss::family == loss::Family::sparse_categorical)
+      return std::log(double(output_shape::size));
+    else if constexpr (Loss::family == loss::Family::binary)
+      return std::log(2.0);
+    else
+      return NAN;
+  }
+
+  // Slices of the flat gradient for the first and last parameterised layers, and scratch for
+  // update ratios: sized once, so sampled steps allocate nothing.
+  void prepare_sampling() {
+    if (!grad_slices_.empty()) return;
+    std::size_t offset = 0;
+    for (const auto& r : records()) {
+      if (r.container || r.parameters == 0) continue;
+      grad_slices_.push_back({offset, r.parameters, "layer " + r.path + " (" + r.kind + ")"});
+      offset += r.parameters;
+    }
+    previous_params_.resize(parameter_count);
+    for (const auto& r : records())
+      if (r.depth == 0) top_level_names_.push_back("layer " + r.path + " (" + r.kind + ")");
   }
   template <class D>
   Evaluation evaluate_checked(const D& data, std::size_t batch_size) {
     if (data.size() == 0) throw std::invalid_argument("evaluate: the dataset is empty");
-    validate_labels(data, "evaluation");
+    GuardPolicy policy;
+    GuardReport report;
+    detail::GuardSink sink(policy, report);
+    detail::check_nonfinite(data, "evaluation", sink);
+    detail::check_labels(data, "evaluation", sink);
     const std::size_t batch = std::min(batch_size, data.size());
     reserve_common(batch);
     double loss_sum = 0;
@@ -333,33 +489,63 @@ class Model {
   }
 
   template <class D>
-  std::pair<double, std::size_t> train_step(std::size_t n) {
+  std::pair<double, std::size_t> train_step(std::size_t n,
+                                            detail::TrainingMonitor* monitor = nullptr,
+                                            std::size_t epoch = 0, std::size_t step = 0) {
     body_.forward(backend_, x_.data(), out_.data(), n, Mode::training);
     const double loss = loss_value<D>(labels<D>().data(), n, true);
+    const bool sample = monitor && monitor->sampling(global_step_++);
+    if (monitor) {
+      monitor->loss(epoch, step, loss / double(n));
+      if (sample) watch_activations(*monitor, n);
+    }
     backward<D>(n);
+    if (sample) {
+      watch_gradients(*monitor, epoch, step);
+      std::copy(params_.begin(), params_.end(), previous_params_.begin());
+    }
     optimizer_.step(backend_, params_.data(), grads_.data(), parameter_count);
+    if (sample) monitor->update_ratio(update_ratio());
     return {loss, count_correct<D>(labels<D>().data(), n)};
   }
 
-  void apply_learning_rate(const TrainingControl& c) {
-    if (c.learning_rate != optimizer_.learning_rate())
-      optimizer_.set_learning_rate(c.learning_rate);
+  void watch_activations(detail::TrainingMonitor& monitor, std::size_t n) {
+    body_.visit_outputs(out_.data(), [&](std::size_t layer, auto activation, const T* y,
+                                         std::size_t per_sample, std::size_t last) {
+      using A = typename decltype(activation)::type;
+      constexpr auto kind = std::is_same_v<A, ReLU>      ? detail::WatchedActivation::relu
+                            : std::is_same_v<A, Sigmoid> ? detail::WatchedActivation::sigmoid
+                            : std::is_same_v<A, Tanh>    ? detail::WatchedActivation::tanh
+                                                         : detail::WatchedActivation::none;
+      if constexpr (kind != detail::WatchedActivation::none)
+        monitor.activations(layer, top_level_names_[layer], kind, y, n * per_sample, last);
+    });
+  }
+  void watch_gradients(detail::TrainingMonitor& monitor, std::size_t epoch, std::size_t step) {
+    if (grad_slices_.empty()) return;
+    auto rms = [&](const GradSlice& s) {
+      double sum = 0;
+      for (std::size_t i = 0; i < s.count; ++i)
+        sum += double(grads_[s.offset + i]) * grads_[s.offset + i];
+      return std::sqrt(sum / double(s.count));
+    };
+    monitor.gradients(epoch, step, rms(grad_slices_.front()), rms(grad_slices_.back()),
+                      grad_slices_.front().name, grad_slices_.back().name);
+  }
+  double update_ratio() const {
+    double change = 0, size = 0;
+    for (std::size_t i = 0; i < parameter_count; ++i) {
+      const double d = double(params_[i]) - previous_params_[i];
+      change += d * d;
+      size += double(previous_params_[i]) * previous_params_[i];
+    }
+    return size > 0 ? std::sqrt(change / size) : 0.0;
   }
 
-  // Class indices index the output: one out of range would read outside it.
-  template <class D>
-  static void validate_labels(const D& data, const char* which) {
-    using L = typename D::labels_type;
-    if constexpr (L::kind == LabelKind::class_index) {
-      const auto labels = data.labels();
-      for (std::size_t i = 0; i < labels.size(); ++i)
-        if (labels[i] < 0 || std::size_t(labels[i]) >= L::classes)
-          throw std::invalid_argument(std::string("TG-DATA-LABELS: ") + which + " row " +
-                                      std::to_string(i) + " has class " +
-                                      std::to_string(labels[i]) + " outside [0, " +
-                                      std::to_string(L::classes) + ") of " + L::name() +
-                                      "; fix the labels or the number of classes");
-    }
+  void apply_learning_rate(const TrainingControl& c, detail::TrainingMonitor& monitor) {
+    if (c.learning_rate == optimizer_.learning_rate()) return;
+    optimizer_.set_learning_rate(c.learning_rate);
+    monitor.set_learning_rate(c.learning_rate);
   }
 
   Body body_;
@@ -372,6 +558,15 @@ class Model {
   Buffer<T> real_labels_;
   std::vector<std::size_t> order_;
   std::size_t reserved_ = 0;
+  // Guards' sampling state.
+  struct GradSlice {
+    std::size_t offset, count;
+    std::string name;
+  };
+  std::vector<GradSlice> grad_slices_;
+  std::vector<std::string> top_level_names_;
+  Buffer<T> previous_params_;
+  std::size_t global_step_ = 0;
 };
 
 }  // namespace tensorguard

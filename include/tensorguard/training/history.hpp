@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "../guards/guard.hpp"
+
 namespace tensorguard {
 
 struct EpochLogs {
@@ -19,6 +21,7 @@ struct EpochLogs {
 
 struct History {
   std::vector<EpochLogs> epochs;
+  GuardReport guards;  // what the runtime guards reported (warnings; a stop throws GuardStop)
 
   bool empty() const { return epochs.empty(); }
   const EpochLogs& last() const { return epochs.back(); }

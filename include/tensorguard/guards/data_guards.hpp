@@ -1,0 +1,285 @@
+// Guards on data: run once where a dataset enters fit or evaluate.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "../data/labels.hpp"
+#include "guard.hpp"
+
+namespace tensorguard::detail {
+
+template <class D>
+std::uint64_t row_hash(const D& d, std::size_t i) {
+  std::uint64_t h = 1469598103934665603ull;
+  const auto* b = reinterpret_cast<const unsigned char*>(d.input(i));
+  for (std::size_t k = 0; k < D::features * sizeof(typename D::scalar); ++k)
+    h = (h ^ b[k]) * 1099511628211ull;
+  return h;
+}
+
+// Thresholds (docs/guards.md gives the reasoning).
+struct DataThresholds {
+  // A feature is unscaled when |mean| + std > 4 or some |value| > 25: far beyond [-1, 1] or
+  // unit variance, while standardised features (|mean| + std ~ 1, rare tails at 5) and [0, 1]
+  // data pass.
+  static constexpr double unscaled_spread = 4.0, unscaled_magnitude = 25.0;
+  // Normalised label perplexity (e^H - 1) / (K - 1) below this is imbalanced (TheDeepChecker).
+  static constexpr double balanced_perplexity = 0.5;
+};
+
+inline std::string feature_list(const std::vector<std::size_t>& f, std::size_t total) {
+  std::string s;
+  for (std::size_t i = 0; i < std::min<std::size_t>(f.size(), 5); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(f[i]);
+  }
+  if (f.size() > 5) s += ", ...";
+  return std::to_string(f.size()) + " of " + std::to_string(total) + " features (" + s + ")";
+}
+
+template <class D>
+void check_nonfinite(const D& d, const std::string& role, GuardSink& sink) {
+  if (!sink.on(guard::data_nonfinite)) return;
+  for (std::size_t i = 0; i < d.size(); ++i)
+    for (std::size_t f = 0; f < D::features; ++f)
+      if (!std::isfinite(d.input(i)[f])) {
+        std::size_t bad = 0;
+        for (auto v : d.inputs()) bad += !std::isfinite(v);
+        sink.fire(guard::data_nonfinite, 0, 0, double(bad),
+                  role + " data has " + std::to_string(bad) +
+                      " NaN/Inf input values; the first is "
+                      "row " +
+                      std::to_string(i) + ", column " + std::to_string(f) + " (" +
+                      fmt(d.input(i)[f]) +
+                      "). A missing value poisons every weight it reaches in "
+                      "one step. Impute or drop those rows before training.");
+        return;
+      }
+  if constexpr (!std::is_integral_v<typename D::label_value>) {
+    const auto labels = d.labels();
+    for (std::size_t k = 0; k < labels.size(); ++k)
+      if (!std::isfinite(labels[k])) {
+        sink.fire(guard::data_nonfinite, 0, 0, 1,
+                  role + " labels have a NaN/Inf at row " + std::to_string(k / D::label_width) +
+                      ". The loss would be NaN from the first batch. Fix or drop those rows.");
+        return;
+      }
+  }
+}
+
+// Class indices outside [0, K) would index outside the output: refused whatever the policy.
+template <class D>
+void check_labels(const D& d, const std::string& role, GuardSink& sink) {
+  using L = typename D::labels_type;
+  const auto labels = d.labels();
+  if constexpr (L::kind == LabelKind::class_index) {
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      if (labels[i] < 0 || std::size_t(labels[i]) >= L::classes) {
+        const std::string msg =
+            role + " row " + std::to_string(i) + " has class " + std::to_string(labels[i]) +
+            " outside [0, " + std::to_string(L::classes) + ") of " + L::name() +
+            ". It would index outside the model's output. Fix the labels or the number of classes.";
+        if (sink.policy().level(guard::data_labels) == GuardLevel::stop)
+          sink.fire(guard::data_labels, 0, 0, double(labels[i]), msg);
+        throw std::invalid_argument("[" + std::string(guard::data_labels) + "] " + msg);
+      }
+  } else if constexpr (L::kind == LabelKind::one_hot) {
+    if (!sink.on(guard::data_labels)) return;
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      double sum = 0;
+      for (std::size_t k = 0; k < L::width; ++k) sum += d.label(i)[k];
+      if (std::abs(sum - 1.0) > 1e-3)
+        return sink.fire(guard::data_labels, 0, 0, sum,
+                         role + " row " + std::to_string(i) + " has one-hot labels summing to " +
+                             fmt(sum) +
+                             ", not 1. Cross-entropy then rewards the wrong mass. "
+                             "Encode each row with exactly one 1.");
+    }
+  } else if constexpr (L::kind == LabelKind::binary) {
+    if (!sink.on(guard::data_labels)) return;
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      if (labels[i] != 0 && labels[i] != 1)
+        return sink.fire(guard::data_labels, 0, 0, double(labels[i]),
+                         role + " row " + std::to_string(i) + " has binary label " +
+                             fmt(labels[i]) + ", not 0 or 1. Map the labels to {0, 1}.");
+  }
+}
+
+// Per-feature statistics: unscaled and constant features.
+template <class D>
+void check_features(const D& d, const std::string& role, bool training, GuardSink& sink) {
+  const bool range = sink.on(guard::data_range),
+             constant = training && sink.on(guard::data_constant);
+  if ((!range && !constant) || d.size() == 0) return;
+  constexpr std::size_t F = D::features;
+  std::vector<double> sum(F), sumsq(F), lo(F, INFINITY), hi(F, -INFINITY);
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    const auto* x = d.input(i);
+    for (std::size_t f = 0; f < F; ++f) {
+      const double v = x[f];
+      sum[f] += v;
+      sumsq[f] += v * v;
+      lo[f] = std::min(lo[f], v);
+      hi[f] = std::max(hi[f], v);
+    }
+  }
+  const double n = double(d.size());
+  std::vector<std::size_t> unscaled, flat;
+  std::size_t worst = 0;
+  double worst_score = -1;
+  for (std::size_t f = 0; f < F; ++f) {
+    const double mean = sum[f] / n, sd = std::sqrt(std::max(0.0, sumsq[f] / n - mean * mean));
+    const double magnitude = std::max(std::abs(lo[f]), std::abs(hi[f]));
+    const double score = std::abs(mean) + sd;
+    if (score > DataThresholds::unscaled_spread || magnitude > DataThresholds::unscaled_magnitude) {
+      unscaled.push_back(f);
+      if (score > worst_score) worst_score = score, worst = f;
+    }
+    if (lo[f] == hi[f]) flat.push_back(f);
+  }
+  if (range && !unscaled.empty()) {
+    const double mean = sum[worst] / n;
+    const double sd = std::sqrt(std::max(0.0, sumsq[worst] / n - mean * mean));
+    sink.fire(guard::data_range, 0, 0, worst_score,
+              role + " inputs are not scaled: " + feature_list(unscaled, F) +
+                  " lie far beyond [-1, 1] or unit variance; feature " + std::to_string(worst) +
+                  " spans [" + fmt(lo[worst]) + ", " + fmt(hi[worst]) + "] with mean " + fmt(mean) +
+                  " and std " + fmt(sd) +
+                  ". Large inputs saturate activations and make the learning rate wrong for "
+                  "every weight. Fit data::StandardScaler (or MinMaxScaler) on the training data "
+                  "and transform every dataset with it.");
+  }
+  if (constant && !flat.empty())
+    sink.fire(guard::data_constant, 0, 0, double(flat.size()),
+              role + " data has constant (zero-variance) " + feature_list(flat, F) +
+                  ", e.g. "
+                  "feature " +
+                  std::to_string(flat[0]) + " is always " + fmt(lo[flat[0]]) +
+                  ". They carry no information and cannot be standardised. Drop them.");
+}
+
+template <class D>
+void check_duplicates(const D& d, const std::string& role, GuardSink& sink) {
+  if (!sink.on(guard::data_duplicates)) return;
+  std::unordered_set<std::uint64_t> seen;
+  seen.reserve(d.size());
+  std::size_t dup = 0, first = 0;
+  for (std::size_t i = 0; i < d.size(); ++i)
+    if (!seen.insert(row_hash(d, i)).second && dup++ == 0) first = i;
+  if (dup)
+    sink.fire(guard::data_duplicates, 0, 0, double(dup),
+              role + " data has " + std::to_string(dup) + " duplicate rows (first: row " +
+                  std::to_string(first) +
+                  "). Duplicates over-weight some samples and, split "
+                  "across training and test, leak. Deduplicate before splitting.");
+}
+
+template <class D>
+void check_imbalance(const D& d, const std::string& role, GuardSink& sink) {
+  using L = typename D::labels_type;
+  if constexpr (L::kind == LabelKind::class_index || L::kind == LabelKind::one_hot ||
+                L::kind == LabelKind::binary) {
+    if (!sink.on(guard::data_imbalance) || d.size() == 0) return;
+    constexpr std::size_t K = L::classes;
+    std::vector<std::size_t> count(K);
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      if constexpr (L::kind == LabelKind::class_index)
+        ++count[std::size_t(d.label(i)[0])];
+      else if constexpr (L::kind == LabelKind::one_hot)
+        ++count[argmax(d.label(i), K)];
+      else
+        ++count[d.label(i)[0] > 0.5 ? 1 : 0];
+    }
+    double entropy = 0;
+    const double n = double(d.size());
+    for (auto c : count)
+      if (c) entropy -= double(c) / n * std::log(double(c) / n);
+    const double perplexity = (std::exp(entropy) - 1) / double(K - 1);
+    if (perplexity >= DataThresholds::balanced_perplexity) return;
+    std::string counts, weights;
+    for (std::size_t k = 0; k < K; ++k) {
+      if (k) counts += ", ", weights += ", ";
+      counts += std::to_string(count[k]);
+      weights += count[k] ? fmt(n / (double(K) * double(count[k])), 3) : "inf";
+    }
+    sink.fire(guard::data_imbalance, 0, 0, perplexity,
+              role + " classes are imbalanced: counts [" + counts +
+                  "], normalised label "
+                  "perplexity " +
+                  fmt(perplexity, 3) +
+                  " < 0.5. A model can score well by "
+                  "predicting the majority class. Resample, or weight classes by [" +
+                  weights + "] (n / (K count)), and judge it by per-class recall.");
+  }
+}
+
+// Rows of `other` (validation or test data) that also appear in the training data.
+template <class D>
+void check_leakage(const D& train, const D& other, const std::string& role, GuardSink& sink) {
+  if (sink.on(guard::data_scaler_leak)) {
+    const auto& t = train.scaling();
+    const auto& o = other.scaling();
+    if ((t.fitted_on && t.fitted_on == o.before) || (o.fitted_on && o.fitted_on == o.before))
+      sink.fire(guard::data_scaler_leak, 0, 0, 1,
+                "the scaler applied to the " + role + " data was fitted on the " + role +
+                    " data itself. Its statistics leak the held-out data into training and "
+                    "inflate the scores. Fit the scaler on the training data only and transform "
+                    "the " +
+                    role + " data with it.");
+  }
+  if (!sink.on(guard::data_leakage)) return;
+  std::unordered_set<std::uint64_t> rows;
+  rows.reserve(train.size());
+  for (std::size_t i = 0; i < train.size(); ++i) rows.insert(row_hash(train, i));
+  std::size_t shared = 0, first = 0;
+  for (std::size_t i = 0; i < other.size(); ++i)
+    if (rows.count(row_hash(other, i)) && shared++ == 0) first = i;
+  if (shared)
+    sink.fire(guard::data_leakage, 0, 0, double(shared) / double(other.size()),
+              std::to_string(shared) + " of " + std::to_string(other.size()) + " " + role +
+                  " rows (" + fmt(100.0 * double(shared) / double(other.size()), 3) +
+                  "%, first: row " + std::to_string(first) +
+                  ") also appear in the training data. Scores on them measure memory, not "
+                  "generalisation. Deduplicate across the split (hash the rows) and split again.");
+}
+
+// Bytes the machine can give: MemAvailable from /proc/meminfo (0 if unknown).
+inline std::size_t available_memory_bytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  std::size_t kb = 0;
+  std::string unit;
+  while (in >> key >> kb >> unit)
+    if (key == "MemAvailable:") return kb * 1024;
+  return 0;
+}
+
+// Before allocating: what a batch needs against what is available.
+inline void check_memory(std::size_t fixed_bytes, std::size_t bytes_per_sample, std::size_t batch,
+                         GuardSink& sink) {
+  if (!sink.on(guard::data_memory)) return;
+  const std::size_t available = sink.policy().memory_limit_bytes ? *sink.policy().memory_limit_bytes
+                                                                 : available_memory_bytes();
+  const std::size_t needed = fixed_bytes + batch * bytes_per_sample;
+  if (available == 0 || needed <= available) return;
+  const std::size_t fits =
+      available > fixed_bytes ? (available - fixed_bytes) / bytes_per_sample : 0;
+  sink.fire(guard::data_memory, 0, 0, double(needed),
+            "batch " + std::to_string(batch) + " needs " + fmt(double(needed) / (1 << 20), 4) +
+                " MiB (" + fmt(double(bytes_per_sample) / 1024, 4) + " KiB per sample plus " +
+                fmt(double(fixed_bytes) / (1 << 20), 4) +
+                " MiB of parameters, gradients and "
+                "optimizer state) but " +
+                fmt(double(available) / (1 << 20), 4) + " MiB are available. " +
+                (fits ? "The largest batch that fits is " + std::to_string(fits) + "."
+                      : std::string("Not even one sample fits: shrink the model.")));
+}
+
+}  // namespace tensorguard::detail

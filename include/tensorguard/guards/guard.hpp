@@ -1,0 +1,153 @@
+// Runtime guards: what the compiler cannot know, the data and the optimizer show. Every guard
+// has a stable code, a level (off, warn, stop) the user can set per guard, and a message that
+// says what was seen (numbers), why it matters and what to do (docs/guards.md).
+#pragma once
+#include <cstddef>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tensorguard {
+
+enum class GuardLevel { off, warn, stop };
+
+namespace guard {
+// Data, checked once where a dataset enters fit or evaluate.
+inline constexpr const char* data_nonfinite = "TG-DATA-NONFINITE";
+inline constexpr const char* data_range = "TG-DATA-RANGE";
+inline constexpr const char* data_labels = "TG-DATA-LABELS";
+inline constexpr const char* data_constant = "TG-DATA-CONSTANT";
+inline constexpr const char* data_duplicates = "TG-DATA-DUPLICATES";
+inline constexpr const char* data_imbalance = "TG-DATA-IMBALANCE";
+inline constexpr const char* data_leakage = "TG-DATA-LEAKAGE";
+inline constexpr const char* data_scaler_leak = "TG-DATA-SCALER-LEAK";
+inline constexpr const char* data_memory = "TG-DATA-MEMORY";
+// Training, computed inside the step.
+inline constexpr const char* train_nonfinite = "TG-TRAIN-NONFINITE";
+inline constexpr const char* train_divergence = "TG-TRAIN-DIVERGENCE";
+inline constexpr const char* train_lr_low = "TG-TRAIN-LR-LOW";
+inline constexpr const char* train_oscillation = "TG-TRAIN-OSCILLATION";
+inline constexpr const char* train_exploding = "TG-TRAIN-EXPLODING-GRADIENTS";
+inline constexpr const char* train_vanishing = "TG-TRAIN-VANISHING-GRADIENTS";
+inline constexpr const char* train_dead_relu = "TG-TRAIN-DEAD-RELU";
+inline constexpr const char* train_saturation = "TG-TRAIN-SATURATION";
+inline constexpr const char* train_first_loss = "TG-TRAIN-FIRST-LOSS";
+inline constexpr const char* train_overfitting = "TG-TRAIN-OVERFITTING";
+
+// Defaults: stop on NaN/Inf, divergence, invalid labels, leakage into training and memory
+// that cannot fit; warn on the rest.
+inline GuardLevel default_level(const std::string& code) {
+  static const std::map<std::string, GuardLevel> stops = {
+      {data_nonfinite, GuardLevel::stop},  {data_labels, GuardLevel::stop},
+      {data_leakage, GuardLevel::stop},    {data_scaler_leak, GuardLevel::stop},
+      {data_memory, GuardLevel::stop},     {train_nonfinite, GuardLevel::stop},
+      {train_divergence, GuardLevel::stop}};
+  const auto it = stops.find(code);
+  return it == stops.end() ? GuardLevel::warn : it->second;
+}
+}  // namespace guard
+
+// What fired: the guard, its level, where (epoch and step, 0 for data guards) and the evidence.
+struct GuardEvent {
+  std::string code;
+  GuardLevel level = GuardLevel::warn;
+  std::size_t epoch = 0, step = 0;
+  std::string message;
+  double value = 0;  // the guard's main number (the ratio, count or loss it judged)
+};
+
+struct GuardReport {
+  std::vector<GuardEvent> events;
+  bool fired(const std::string& code) const {
+    for (const auto& e : events)
+      if (e.code == code) return true;
+    return false;
+  }
+  const GuardEvent* find(const std::string& code) const {
+    for (const auto& e : events)
+      if (e.code == code) return &e;
+    return nullptr;
+  }
+};
+
+// Thrown when a stop-level guard fires; carries that event and everything reported before it.
+struct GuardStop : std::runtime_error {
+  GuardEvent event;
+  GuardReport report;
+  GuardStop(GuardEvent e, GuardReport r)
+      : std::runtime_error("[" + e.code + "] " + e.message),
+        event(std::move(e)),
+        report(std::move(r)) {}
+};
+
+// Levels per guard (defaults in guard::default_level) and the few knobs the guards take.
+class GuardPolicy {
+ public:
+  GuardPolicy& set(const std::string& code, GuardLevel level) {
+    levels_[code] = level;
+    return *this;
+  }
+  // Every guard at one level (off: training exactly as without guards).
+  static GuardPolicy all(GuardLevel level) {
+    GuardPolicy p;
+    p.everything_ = level;
+    return p;
+  }
+  GuardLevel level(const std::string& code) const {
+    if (const auto it = levels_.find(code); it != levels_.end()) return it->second;
+    if (everything_) return *everything_;
+    return guard::default_level(code);
+  }
+  bool on(const std::string& code) const { return level(code) != GuardLevel::off; }
+  bool all_off() const { return everything_ == GuardLevel::off && levels_.empty(); }
+
+  // Memory to plan against (default: MemAvailable from /proc/meminfo).
+  std::optional<std::size_t> memory_limit_bytes;
+  // Training statistics are sampled every this many steps (loss checks run every step).
+  std::size_t sample_every = 10;
+  bool print_warnings = true;
+
+ private:
+  std::map<std::string, GuardLevel> levels_;
+  std::optional<GuardLevel> everything_;
+};
+
+namespace detail {
+// Records an event at the policy's level: prints warnings, throws GuardStop for stops.
+class GuardSink {
+ public:
+  GuardSink(const GuardPolicy& policy, GuardReport& report) : policy_(policy), report_(report) {}
+  const GuardPolicy& policy() const { return policy_; }
+  bool on(const char* code) const { return policy_.on(code); }
+  // At most one event per guard and epoch: a guard that keeps firing is not repeated.
+  void fire(const char* code, std::size_t epoch, std::size_t step, double value,
+            std::string message) {
+    const GuardLevel level = policy_.level(code);
+    if (level == GuardLevel::off) return;
+    for (const auto& e : report_.events)
+      if (e.code == code && e.epoch == epoch) return;
+    GuardEvent e{code, level, epoch, step, std::move(message), value};
+    report_.events.push_back(e);
+    if (level == GuardLevel::stop) throw GuardStop(e, report_);
+    if (policy_.print_warnings) {
+      std::cout.flush();  // keep warnings in order with the progress lines
+      std::cerr << "[" << e.code << "] warning: " << e.message << "\n";
+    }
+  }
+  GuardReport& report() { return report_; }
+
+ private:
+  const GuardPolicy& policy_;
+  GuardReport& report_;
+};
+
+inline std::string fmt(double v, int digits = 4) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+  return buf;
+}
+}  // namespace detail
+}  // namespace tensorguard

@@ -1,0 +1,282 @@
+// Guards on training: statistics computed inside the training step. The loss is judged every
+// step (free); gradients, update sizes and activations every GuardPolicy::sample_every steps,
+// which keeps the guards cheap enough to stay on.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "guard.hpp"
+
+namespace tensorguard {
+
+// fit's built-in early stopping (Keras's EarlyStopping with restore_best_weights).
+struct EarlyStopping {
+  std::size_t patience = 3;  // epochs without improvement of val_loss (loss without validation)
+  double min_delta = 0.0;    // smaller improvements do not count
+  bool restore_best_weights = true;
+};
+
+namespace detail {
+
+enum class WatchedActivation { none, relu, sigmoid, tanh };
+
+struct TrainingThresholds {
+  static constexpr double divergence_factor = 10.0;  // loss above 10x the first loss
+  static constexpr std::size_t rising_steps =
+      5;  // or its moving average rising 5 steps to 2x its low
+  static constexpr double low_update_ratio = 1e-4;  // TheDeepChecker: |dW| / |W| below 1e-4
+  static constexpr double stagnant_improvement = 0.01;
+  static constexpr std::size_t stagnation_window = 50;
+  static constexpr double exploding_ratio = 70.0;  // AUTOTRAINER: |g_first| / |g_last| > 70
+  static constexpr double vanishing_ratio = 1e-3, vanishing_first = 1e-4;
+  static constexpr double dead_fraction = 0.7;       // >= 70% of ReLU units never active
+  static constexpr double saturated_fraction = 0.5;  // > 50% of outputs saturated (|z| > 5)
+};
+
+class TrainingMonitor {
+ public:
+  TrainingMonitor(GuardSink& sink, double expected_first_loss, std::string optimizer,
+                  double learning_rate)
+      : sink_(sink),
+        expected_first_(expected_first_loss),
+        optimizer_(std::move(optimizer)),
+        lr_(learning_rate) {
+    window_.reserve(TrainingThresholds::stagnation_window);
+    update_ratios_.reserve(TrainingThresholds::stagnation_window);
+  }
+
+  bool sampling(std::size_t global_step) const {
+    return global_step % sink_.policy().sample_every == 0;
+  }
+  void set_learning_rate(double lr) { lr_ = lr; }
+
+  // Every step: the mean batch loss.
+  void loss(std::size_t epoch, std::size_t step, double value) {
+    ++steps_;
+    if (!std::isfinite(value))
+      sink_.fire(guard::train_nonfinite, epoch, step, value,
+                 "the loss became " + fmt(value) + " at epoch " + std::to_string(epoch) +
+                     ", step " + std::to_string(step) + " (it was " + fmt(last_) +
+                     " the step before). NaN spreads to every weight in one update. " +
+                     lr_advice("too high"));
+    if (steps_ == 1) {
+      first_ = value;
+      if (std::isfinite(expected_first_) && std::abs(value - expected_first_) >= expected_first_)
+        sink_.fire(guard::train_first_loss, epoch, step, value,
+                   "the first loss is " + fmt(value) +
+                       " but a freshly initialised model "
+                       "should give about " +
+                       fmt(expected_first_) +
+                       " (ln K for K classes). The "
+                       "initial outputs are far from uniform: check input scaling and the output "
+                       "layer's initialisation.");
+    }
+    // Minibatch losses are noisy: the rising rule reads an exponential moving average
+    // (as fastai's learning-rate finder does), against its lowest value so far.
+    smooth_ = steps_ == 1 ? value : 0.9 * smooth_ + 0.1 * value;
+    lowest_smooth_ = std::min(lowest_smooth_, smooth_);
+    rising_ = smooth_ > previous_smooth_ ? rising_ + 1 : 0;
+    previous_smooth_ = smooth_;
+    const bool rising =
+        rising_ >= TrainingThresholds::rising_steps && smooth_ >= 2 * lowest_smooth_;
+    if (steps_ > 1 && std::isfinite(value) &&
+        (value > TrainingThresholds::divergence_factor * std::max(first_, 1e-3) || rising))
+      sink_.fire(guard::train_divergence, epoch, step, value,
+                 "the loss diverges: " + fmt(first_) + " at the first step, " + fmt(value) +
+                     " at epoch " + std::to_string(epoch) + ", step " + std::to_string(step) +
+                     (rising ? " (its moving average rose " + std::to_string(rising_) +
+                                   " steps in a row, to " + fmt(smooth_) +
+                                   ", over twice its low of " + fmt(lowest_smooth_) + ")"
+                             : "") +
+                     ". " + lr_advice("far too high"));
+    last_ = value;
+    window_.push_back(value);
+    if (window_.size() == TrainingThresholds::stagnation_window) judge_stagnation(epoch, step);
+  }
+
+  // Sampled steps: RMS gradient of the first and last parameterised layers.
+  void gradients(std::size_t epoch, std::size_t step, double first_rms, double last_rms,
+                 const std::string& first_layer, const std::string& last_layer) {
+    if (!std::isfinite(first_rms) || !std::isfinite(last_rms))
+      sink_.fire(guard::train_nonfinite, epoch, step, first_rms,
+                 "gradients became NaN/Inf at epoch " + std::to_string(epoch) + ", step " +
+                     std::to_string(step) + ". " + lr_advice("too high"));
+    if (last_rms <= 0 || first_layer == last_layer) return;
+    const double ratio = first_rms / last_rms;
+    if (ratio > TrainingThresholds::exploding_ratio)
+      sink_.fire(guard::train_exploding, epoch, step, ratio,
+                 "gradients explode towards the input: RMS gradient " + fmt(first_rms) + " at " +
+                     first_layer + " vs " + fmt(last_rms) + " at " + last_layer + " (ratio " +
+                     fmt(ratio, 3) +
+                     " > 70). Updates to early layers overshoot. Lower the "
+                     "learning rate, add BatchNormalization, or clip gradients.");
+    else if (ratio < TrainingThresholds::vanishing_ratio &&
+             first_rms < TrainingThresholds::vanishing_first)
+      sink_.fire(guard::train_vanishing, epoch, step, ratio,
+                 "gradients vanish towards the input: RMS gradient " + fmt(first_rms) + " at " +
+                     first_layer + " vs " + fmt(last_rms) + " at " + last_layer + " (ratio " +
+                     fmt(ratio, 3) +
+                     " < 1e-3). Early layers stop learning. Use ReLU-family "
+                     "activations with He initialisation, BatchNormalization, or residual blocks.");
+  }
+
+  // Sampled steps: |W_after - W_before| / |W_before| of the whole model.
+  void update_ratio(double ratio) { update_ratios_.push_back(ratio); }
+
+  // Sampled steps: one layer's outputs (n samples, `last` values on the last axis).
+  template <class T>
+  void activations(std::size_t layer, const std::string& name, WatchedActivation kind, const T* y,
+                   std::size_t count, std::size_t last) {
+    if (kind == WatchedActivation::none) return;
+    auto& s = stats_for(layer, name, kind, last);
+    if (kind == WatchedActivation::relu) {
+      for (std::size_t i = 0; i < count; ++i)
+        if (y[i] > T(0)) s.active[i % last] = 1;
+    } else {
+      // |z| > 5: sigmoid outside (0.0067, 0.9933), tanh beyond 0.99991.
+      const T lo = kind == WatchedActivation::sigmoid ? T(0.0066929) : T(-0.9999092);
+      const T hi = kind == WatchedActivation::sigmoid ? T(0.9933071) : T(0.9999092);
+      for (std::size_t i = 0; i < count; ++i) s.saturated += (y[i] < lo || y[i] > hi);
+    }
+    s.seen += count;
+  }
+
+  void end_epoch(std::size_t epoch, double train_loss, double val_loss, double train_acc,
+                 double val_acc) {
+    for (auto& s : stats_) {
+      if (s.kind == WatchedActivation::relu && s.seen) {
+        const auto dead = std::size_t(std::count(s.active.begin(), s.active.end(), 0));
+        const double fraction = double(dead) / double(s.active.size());
+        if (fraction >= TrainingThresholds::dead_fraction)
+          sink_.fire(guard::train_dead_relu, epoch, 0, fraction,
+                     std::to_string(dead) + " of " + std::to_string(s.active.size()) +
+                         " ReLU units of " + s.name + " (" + fmt(100 * fraction, 3) +
+                         "%) were never active in epoch " + std::to_string(epoch) +
+                         ". Dead units get no gradient and never recover. Lower the learning "
+                         "rate, use LeakyReLU/ELU, or check the input scaling.");
+      } else if (s.seen) {
+        const double fraction = double(s.saturated) / double(s.seen);
+        if (fraction > TrainingThresholds::saturated_fraction)
+          sink_.fire(guard::train_saturation, epoch, 0, fraction,
+                     fmt(100 * fraction, 3) + "% of the outputs of " + s.name +
+                         " are saturated (pre-activation beyond +/-5) in epoch " +
+                         std::to_string(epoch) +
+                         ". Their gradient is almost 0. Scale the "
+                         "inputs, lower the learning rate, or use ReLU.");
+      }
+      std::fill(s.active.begin(), s.active.end(), 0);
+      s.saturated = s.seen = 0;
+    }
+    epoch_losses_.push_back(train_loss);
+    judge_oscillation(epoch);
+    if (!std::isnan(val_loss)) judge_overfitting(epoch, train_loss, val_loss, train_acc, val_acc);
+  }
+
+ private:
+  struct LayerStats {
+    std::size_t layer;
+    std::string name;
+    WatchedActivation kind;
+    std::vector<unsigned char> active;
+    std::size_t saturated = 0, seen = 0;
+  };
+  LayerStats& stats_for(std::size_t layer, const std::string& name, WatchedActivation kind,
+                        std::size_t last) {
+    for (auto& s : stats_)
+      if (s.layer == layer) return s;
+    stats_.push_back({layer, name, kind, std::vector<unsigned char>(last, 0)});
+    return stats_.back();
+  }
+
+  std::string lr_advice(const char* verdict) const {
+    // Usual ranges: adaptive optimizers 1e-4 to 3e-3, SGD 1e-3 to 1e-1; and well below now.
+    const bool sgd = optimizer_ == "SGD";
+    double lo = sgd ? 1e-3 : 1e-4, hi = sgd ? 1e-1 : 3e-3;
+    if (hi > lr_ / 10) hi = lr_ / 10, lo = std::min(lo, hi / 100);
+    return "The learning rate " + fmt(lr_) + " (" + optimizer_ + ") is " + verdict + ": try " +
+           fmt(lo, 2) + " to " + fmt(hi, 2) +
+           ", or run model.find_learning_rate(train) and use its suggestion.";
+  }
+
+  void judge_stagnation(std::size_t epoch, std::size_t step) {
+    constexpr std::size_t k = 10;
+    double head = 0, tail = 0;
+    for (std::size_t i = 0; i < k; ++i) head += window_[i], tail += window_[window_.size() - 1 - i];
+    head /= k, tail /= k;
+    const double improvement = (head - tail) / std::max(std::abs(head), 1e-12);
+    double ratio = 0;
+    for (double r : update_ratios_) ratio += r;
+    if (!update_ratios_.empty()) ratio /= double(update_ratios_.size());
+    if (!update_ratios_.empty() && improvement < TrainingThresholds::stagnant_improvement &&
+        ratio < TrainingThresholds::low_update_ratio)
+      sink_.fire(guard::train_lr_low, epoch, step, ratio,
+                 "the loss moved " + fmt(100 * improvement, 3) + "% over the last " +
+                     std::to_string(window_.size()) + " steps (" + fmt(head) + " to " + fmt(tail) +
+                     ") and each update changes the weights by " + fmt(ratio, 3) +
+                     " of their size (< 1e-4). Training crawls: the learning rate " + fmt(lr_) +
+                     " (" + optimizer_ +
+                     ") is too low. Try 10x to 100x higher, or "
+                     "model.find_learning_rate(train).");
+    window_.clear();
+    update_ratios_.clear();
+  }
+
+  // Training loss going up and down by more than 5% for four epochs in a row.
+  void judge_oscillation(std::size_t epoch) {
+    const auto& l = epoch_losses_;
+    if (l.size() < 5) return;
+    int flips = 0;
+    for (std::size_t i = l.size() - 4; i < l.size(); ++i) {
+      const double change = (l[i] - l[i - 1]) / std::max(std::abs(l[i - 1]), 1e-12);
+      const double before = (l[i - 1] - l[i - 2]) / std::max(std::abs(l[i - 2]), 1e-12);
+      if (std::abs(change) > 0.05 && change * before < 0) ++flips;
+    }
+    if (flips == 4)
+      sink_.fire(guard::train_oscillation, epoch, 0, double(flips),
+                 "the training loss went up and down by more than 5% in each of the last four "
+                 "epochs (" +
+                     fmt(l[l.size() - 5]) + " ... " + fmt(l.back()) +
+                     "). The steps "
+                     "overshoot the minimum. " +
+                     lr_advice("too high"));
+  }
+
+  void judge_overfitting(std::size_t epoch, double train_loss, double val_loss, double train_acc,
+                         double val_acc) {
+    if (val_loss < best_val_)
+      best_val_ = val_loss, best_epoch_ = epoch, train_at_best_ = train_loss;
+    const bool rising = epoch >= best_epoch_ + 2 && train_loss < train_at_best_;
+    const bool gap = !std::isnan(train_acc) && !std::isnan(val_acc) && train_acc - val_acc >= 0.10;
+    if (rising || gap)
+      sink_.fire(guard::train_overfitting, epoch, 0, val_loss - best_val_,
+                 rising ? "validation loss rose from " + fmt(best_val_) + " (epoch " +
+                              std::to_string(best_epoch_) + ") to " + fmt(val_loss) +
+                              " while the training loss fell from " + fmt(train_at_best_) + " to " +
+                              fmt(train_loss) +
+                              ": the model memorises the training data. Stop at the best epoch "
+                              "(FitOptions::early_stopping), add Dropout, or get more data."
+                        : "training accuracy " + fmt(100 * train_acc, 3) +
+                              "% is 10 points or more above validation accuracy " +
+                              fmt(100 * val_acc, 3) +
+                              "%: the model memorises the training data. Use early stopping, "
+                              "Dropout or more data.");
+  }
+
+  GuardSink& sink_;
+  double expected_first_;
+  std::string optimizer_;
+  double lr_;
+  std::size_t steps_ = 0;
+  double first_ = NAN, last_ = NAN;
+  double smooth_ = 0, previous_smooth_ = INFINITY, lowest_smooth_ = INFINITY;
+  std::size_t rising_ = 0;
+  std::vector<double> window_, update_ratios_, epoch_losses_;
+  std::vector<LayerStats> stats_;
+  double best_val_ = INFINITY, train_at_best_ = NAN;
+  std::size_t best_epoch_ = 0;
+};
+
+}  // namespace detail
+}  // namespace tensorguard

@@ -1,0 +1,303 @@
+// Each runtime guard: a healthy small problem fires nothing; injecting one fault fires that
+// guard, with its code, at its default level.
+#include <catch2/catch.hpp>
+#include <tensorguard/tensorguard.hpp>
+
+namespace tg = tensorguard;
+using namespace tg;
+
+namespace {
+
+using Blobs = Dataset<Shape<2>, ClassIndex<3>>;
+using Mlp = Sequential<Input<Shape<2>>, Dense<16, ReLU>, Dense<3, Softmax>>;
+using Sparse = loss::SparseCategoricalCrossentropy;
+
+Blobs blobs(std::size_t n, std::uint64_t seed, std::array<std::size_t, 3> share = {1, 1, 1}) {
+  Rng rng(seed);
+  Blobs d;
+  const float cx[] = {-1.f, 1.f, 0.f}, cy[] = {-0.5f, -0.5f, 1.f};
+  const std::size_t total = share[0] + share[1] + share[2];
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto r = rng.below(total);
+    const auto k = std::int32_t(r < share[0] ? 0 : r < share[0] + share[1] ? 1 : 2);
+    const float x[] = {cx[k] + 0.3f * float(rng.normal()), cy[k] + 0.3f * float(rng.normal())};
+    d.push_back(x, std::span<const std::int32_t>(&k, 1));
+  }
+  return d;
+}
+
+GuardPolicy quiet() {
+  GuardPolicy p;
+  p.print_warnings = false;
+  return p;
+}
+
+// Fits and returns the report; a stop-level guard's exception becomes its report too.
+template <class Net, class Loss, class D>
+GuardReport run(Model<Net, Loss>& model, const D& train, FitOptions<D> options) {
+  options.verbose = Verbosity::silent;
+  options.guards.print_warnings = false;
+  try {
+    return model.fit(train, options).guards;
+  } catch (const GuardStop& stop) {
+    REQUIRE(stop.event.level == GuardLevel::stop);
+    return stop.report;
+  }
+}
+
+std::string codes(const GuardReport& r) {
+  std::string s;
+  for (const auto& e : r.events) s += e.code + " ";
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("A healthy problem with every guard on fires none", "[guards]") {
+  Model<Mlp, Sparse> model{optim::Adam{.learning_rate = 0.01}};
+  const auto val = blobs(200, 2);
+  const auto report = run(model, blobs(600, 1), {.epochs = 6, .batch_size = 16, .validation = val});
+  INFO(codes(report));
+  CHECK(report.events.empty());
+}
+
+TEST_CASE("TG-DATA-NONFINITE stops on a missing value and names its row and column", "[guards]") {
+  auto data = blobs(100, 3);
+  data.input(42)[1] = NAN;
+  Model<Mlp, Sparse> model;
+  const auto report = run(model, data, {});
+  REQUIRE(report.fired(guard::data_nonfinite));
+  CHECK(report.find(guard::data_nonfinite)->message.find("row 42, column 1") != std::string::npos);
+  CHECK(report.find(guard::data_nonfinite)->level == GuardLevel::stop);
+}
+
+TEST_CASE("TG-DATA-RANGE warns on unscaled features and names the scaler", "[guards]") {
+  auto data = blobs(200, 4);
+  for (auto& v : data.inputs()) v = v * 5 + 10;  // like the seed's features in [0, 10]
+  Model<Mlp, Sparse> model;
+  const auto report = run(model, data, {.epochs = 1});
+  REQUIRE(report.fired(guard::data_range));
+  CHECK(report.find(guard::data_range)->message.find("StandardScaler") != std::string::npos);
+  // The same data standardised does not fire.
+  data::StandardScaler scaler;
+  scaler.fit_transform(data);
+  Model<Mlp, Sparse> again;
+  CHECK(!run(again, data, {.epochs = 1}).fired(guard::data_range));
+}
+
+TEST_CASE("TG-DATA-LABELS stops on labels the loss cannot read", "[guards]") {
+  auto data = blobs(50, 5);
+  data.labels()[7] = 3;
+  Model<Mlp, Sparse> model;
+  CHECK_THROWS_WITH(model.fit(data, {.verbose = Verbosity::silent}),
+                    Catch::Contains("TG-DATA-LABELS") && Catch::Contains("row 7 has class 3"));
+  // Out-of-range class indices are refused even with the guard off (they would read outside
+  // the output).
+  CHECK_THROWS_AS(
+      model.fit(data, {.verbose = Verbosity::silent,
+                       .guards = GuardPolicy{}.set(guard::data_labels, GuardLevel::off)}),
+      std::invalid_argument);
+
+  Dataset<Shape<2>, OneHot<3>> hot;
+  const float x[] = {0.f, 1.f}, two[] = {1.f, 1.f, 0.f};
+  for (int i = 0; i < 10; ++i) hot.push_back(x, two);
+  Model<Mlp, loss::CategoricalCrossentropy> cce;
+  CHECK(run(cce, hot, {}).fired(guard::data_labels));
+}
+
+TEST_CASE("TG-DATA-CONSTANT, TG-DATA-DUPLICATES and TG-DATA-IMBALANCE warn", "[guards]") {
+  using Wide = Sequential<Input<Shape<3>>, Dense<8, ReLU>, Dense<3, Softmax>>;
+  Dataset<Shape<3>, ClassIndex<3>> data;
+  Rng rng(6);
+  for (int i = 0; i < 300; ++i) {
+    const auto k = std::int32_t(i % 3);
+    const float x[] = {float(rng.normal()), float(rng.normal()), 1.0f};  // third is constant
+    data.push_back(x, std::span<const std::int32_t>(&k, 1));
+  }
+  Model<Wide, Sparse> model;
+  CHECK(run(model, data, {.epochs = 1}).fired(guard::data_constant));
+
+  auto dup = blobs(100, 7);
+  const auto copy = dup.first(10);
+  for (std::size_t i = 0; i < copy.size(); ++i)
+    dup.push_back({copy.input(i), 2}, {copy.label(i), 1});
+  Model<Mlp, Sparse> m2;
+  const auto r2 = run(m2, dup, {.epochs = 1});
+  REQUIRE(r2.fired(guard::data_duplicates));
+  CHECK(r2.find(guard::data_duplicates)->value == 10);
+
+  Model<Mlp, Sparse> m3;
+  const auto r3 = run(m3, blobs(400, 8, {40, 1, 1}), {.epochs = 1});
+  REQUIRE(r3.fired(guard::data_imbalance));
+  CHECK(r3.find(guard::data_imbalance)->message.find("class") != std::string::npos);
+  Model<Mlp, Sparse> m4;
+  CHECK(!run(m4, blobs(400, 8, {3, 2, 2}), {.epochs = 1}).fired(guard::data_imbalance));
+}
+
+TEST_CASE("TG-DATA-LEAKAGE stops when validation rows are training rows", "[guards]") {
+  const auto train = blobs(200, 9);
+  const auto leaked = train.first(20);
+  Model<Mlp, Sparse> model;
+  const auto report = run(model, train, {.validation = leaked});
+  REQUIRE(report.fired(guard::data_leakage));
+  CHECK(report.find(guard::data_leakage)->message.find("20 of 20 validation rows") !=
+        std::string::npos);
+}
+
+TEST_CASE("TG-DATA-SCALER-LEAK stops a scaler fitted on the held-out data", "[guards]") {
+  auto train = blobs(200, 10), val = blobs(100, 11);
+  data::StandardScaler wrong;
+  wrong.fit(val);  // fitted on the validation data
+  wrong.transform(train);
+  wrong.transform(val);
+  Model<Mlp, Sparse> model;
+  CHECK(run(model, train, {.validation = val}).fired(guard::data_scaler_leak));
+
+  auto train2 = blobs(200, 10), val2 = blobs(100, 11);
+  data::StandardScaler right;
+  right.fit(train2);
+  right.transform(train2);
+  right.transform(val2);
+  Model<Mlp, Sparse> ok;
+  CHECK(!run(ok, train2, {.validation = val2}).fired(guard::data_scaler_leak));
+}
+
+TEST_CASE("TG-DATA-MEMORY stops before allocating and names the largest batch that fits",
+          "[guards]") {
+  Model<Mlp, Sparse> model;
+  GuardPolicy tight;
+  tight.memory_limit_bytes = Model<Mlp, Sparse>::training_state_bytes + 4096;
+  const auto report = run(model, blobs(500, 12), {.batch_size = 500, .guards = tight});
+  REQUIRE(report.fired(guard::data_memory));
+  CHECK(report.find(guard::data_memory)->message.find("largest batch that fits is") !=
+        std::string::npos);
+}
+
+TEST_CASE("TG-TRAIN-DIVERGENCE stops Adam at learning rate 1000 within a few steps", "[guards]") {
+  Model<Mlp, Sparse> model{optim::Adam{.learning_rate = 1000}};
+  const auto report = run(model, blobs(600, 13), {.epochs = 3, .batch_size = 16});
+  REQUIRE(report.fired(guard::train_divergence));
+  const auto* e = report.find(guard::train_divergence);
+  CHECK(e->step <= 5);
+  CHECK(e->message.find("learning rate 1000 (Adam)") != std::string::npos);
+  CHECK(e->message.find("try 0.0001 to 0.003") != std::string::npos);
+}
+
+TEST_CASE("TG-TRAIN-NONFINITE stops on a NaN loss", "[guards]") {
+  Model<Mlp, Sparse> model{optim::SGD{.learning_rate = 1e30}};
+  GuardPolicy no_divergence;
+  no_divergence.set(guard::train_divergence, GuardLevel::off);
+  const auto report =
+      run(model, blobs(600, 14), {.epochs = 3, .batch_size = 16, .guards = no_divergence});
+  CHECK(report.fired(guard::train_nonfinite));
+}
+
+TEST_CASE("TG-TRAIN-LR-LOW warns when updates are tiny and the loss stalls", "[guards]") {
+  Model<Mlp, Sparse> model{optim::SGD{.learning_rate = 1e-7}};
+  const auto report = run(model, blobs(600, 15), {.epochs = 2, .batch_size = 8});
+  REQUIRE(report.fired(guard::train_lr_low));
+  Model<Mlp, Sparse> healthy{optim::SGD{.learning_rate = 0.1}};
+  CHECK(!run(healthy, blobs(600, 15), {.epochs = 2, .batch_size = 8}).fired(guard::train_lr_low));
+}
+
+TEST_CASE("TG-TRAIN-OSCILLATION warns on a loss that swings every epoch", "[guards]") {
+  GuardPolicy policy = quiet();
+  GuardReport report;
+  detail::GuardSink sink(policy, report);
+  detail::TrainingMonitor monitor(sink, NAN, "SGD", 0.5);
+  const double losses[] = {1.0, 0.5, 0.8, 0.4, 0.7, 0.35};
+  for (std::size_t e = 0; e < 6; ++e) monitor.end_epoch(e + 1, losses[e], NAN, NAN, NAN);
+  CHECK(report.fired(guard::train_oscillation));
+  GuardReport calm;
+  detail::GuardSink sink2(policy, calm);
+  detail::TrainingMonitor steady(sink2, NAN, "SGD", 0.5);
+  for (std::size_t e = 0; e < 6; ++e) steady.end_epoch(e + 1, 1.0 / double(e + 1), NAN, NAN, NAN);
+  CHECK(!calm.fired(guard::train_oscillation));
+}
+
+TEST_CASE("TG-TRAIN-VANISHING-GRADIENTS and TG-TRAIN-EXPLODING-GRADIENTS", "[guards]") {
+  using Deep = Sequential<Input<Shape<2>>, Dense<16, Sigmoid>, Dense<16, Sigmoid>,
+                          Dense<16, Sigmoid>, Dense<16, Sigmoid>, Dense<16, Sigmoid>,
+                          Dense<16, Sigmoid>, Dense<16, Sigmoid>, Dense<3, Softmax>>;
+  Model<Deep, Sparse> deep{optim::SGD{.learning_rate = 0.01}};
+  CHECK(run(deep, blobs(300, 16), {.epochs = 1, .batch_size = 16}).fired(guard::train_vanishing));
+
+  // Inputs a thousand times too large behind a small first layer: the first layer's gradient
+  // scales with the input, the last layer's with the bounded Sigmoid outputs.
+  using Shallow = Sequential<Input<Shape<2>>, Dense<16, Sigmoid>, Dense<3, Softmax>>;
+  Model<Shallow, Sparse> exploding{optim::SGD{.learning_rate = 1e-6}};
+  for (std::size_t i = 0; i < 2 * 16; ++i) exploding.parameters()[i] *= 1e-3f;
+  auto big = blobs(300, 17);
+  for (auto& v : big.inputs()) v *= 1000;
+  CHECK(run(exploding, big, {.epochs = 1, .batch_size = 16}).fired(guard::train_exploding));
+}
+
+TEST_CASE("TG-TRAIN-DEAD-RELU and TG-TRAIN-SATURATION warn at the end of the epoch", "[guards]") {
+  Model<Mlp, Sparse> dead{optim::SGD{.learning_rate = 0.01}};
+  // Biases of the ReLU layer far below zero: no unit ever fires.
+  for (std::size_t i = 2 * 16; i < 2 * 16 + 16; ++i) dead.parameters()[i] = -100;
+  CHECK(run(dead, blobs(300, 18), {.epochs = 1, .batch_size = 16}).fired(guard::train_dead_relu));
+
+  using Sig = Sequential<Input<Shape<2>>, Dense<16, Sigmoid>, Dense<3, Softmax>>;
+  Model<Sig, Sparse> saturated{optim::SGD{.learning_rate = 0.01}};
+  for (std::size_t i = 0; i < 2 * 16; ++i) saturated.parameters()[i] *= 50;
+  CHECK(run(saturated, blobs(300, 19), {.epochs = 1, .batch_size = 16})
+            .fired(guard::train_saturation));
+}
+
+TEST_CASE("TG-TRAIN-FIRST-LOSS warns when the first loss is far from ln K", "[guards]") {
+  Model<Mlp, Sparse> model;
+  for (std::size_t i = 2 * 16 + 16; i < model.parameters().size(); ++i) model.parameters()[i] *= 60;
+  const auto report = run(model, blobs(300, 20), {.epochs = 1});
+  REQUIRE(report.fired(guard::train_first_loss));
+  CHECK(report.find(guard::train_first_loss)->message.find("1.099") != std::string::npos);
+}
+
+TEST_CASE("TG-TRAIN-OVERFITTING warns; early stopping restores the best weights", "[guards]") {
+  using Big = Sequential<Input<Shape<2>>, Dense<128, ReLU>, Dense<128, ReLU>, Dense<3, Softmax>>;
+  auto tiny = blobs(24, 21);
+  Rng rng(22);
+  for (auto& l : tiny.labels()) l = std::int32_t(rng.below(3));  // labels are noise
+  const auto val = blobs(300, 23);
+  Model<Big, Sparse> model{optim::Adam{.learning_rate = 0.01}};
+  CHECK(run(model, tiny, {.epochs = 40, .batch_size = 8, .validation = val})
+            .fired(guard::train_overfitting));
+
+  Model<Big, Sparse> stopped{optim::Adam{.learning_rate = 0.01}};
+  const auto history = stopped.fit(tiny, {.epochs = 40,
+                                          .batch_size = 8,
+                                          .validation = val,
+                                          .verbose = Verbosity::silent,
+                                          .guards = quiet(),
+                                          .early_stopping = EarlyStopping{.patience = 3}});
+  CHECK(history.epochs.size() < 40);
+  double best = INFINITY;
+  for (const auto& e : history.epochs) best = std::min(best, e.val_loss);
+  CHECK(stopped.evaluate(val).loss == Approx(best).epsilon(1e-5));
+}
+
+TEST_CASE("find_learning_rate suggests a rate and leaves the model unchanged", "[guards]") {
+  Model<Mlp, Sparse> model;
+  const std::vector<float> before(model.parameters().begin(), model.parameters().end());
+  const auto search = model.find_learning_rate(blobs(600, 24), {.steps = 80, .batch_size = 16});
+  CHECK(search.rates.size() >= 20);
+  CHECK(search.suggested > 1e-4);
+  CHECK(search.suggested < 3.0);
+  CHECK(std::equal(before.begin(), before.end(), model.parameters().begin()));
+  // The suggestion trains.
+  model.optimizer().set_learning_rate(search.suggested);
+  model.fit(blobs(600, 24), {.epochs = 5, .batch_size = 16, .verbose = Verbosity::silent});
+  CHECK(model.evaluate(blobs(300, 25)).accuracy > 0.9);
+}
+
+TEST_CASE("Guard levels are per guard: off silences, stop throws GuardStop", "[guards]") {
+  auto data = blobs(200, 26);
+  for (auto& v : data.inputs()) v *= 100;
+  Model<Mlp, Sparse> a;
+  auto p = quiet();
+  p.set(guard::data_range, GuardLevel::off).set(guard::train_first_loss, GuardLevel::off);
+  CHECK(!run(a, data, {.epochs = 1, .guards = p}).fired(guard::data_range));
+  Model<Mlp, Sparse> b;
+  p.set(guard::data_range, GuardLevel::stop);
+  CHECK_THROWS_AS(b.fit(data, {.verbose = Verbosity::silent, .guards = p}), GuardStop);
+}
