@@ -6,6 +6,7 @@
 //      --benchmark_report_aggregates_only
 #include <benchmark/benchmark.h>
 
+#include <map>
 #include <tensorguard/tensorguard.hpp>
 
 namespace tg = tensorguard;
@@ -19,7 +20,9 @@ using Cnn =
 using Data = tg::Dataset<tg::Shape<28, 28, 1>, tg::ClassIndex<10>>;
 
 const Data& synthetic(std::size_t n) {
-  static Data d = [n] {
+  static std::map<std::size_t, Data> cache;
+  if (auto it = cache.find(n); it != cache.end()) return it->second;
+  return cache[n] = [n] {
     Data out;
     tg::Rng rng(1);
     std::vector<float> img(784);
@@ -30,7 +33,6 @@ const Data& synthetic(std::size_t n) {
     }
     return out;
   }();
-  return d;
 }
 
 template <class Net>
@@ -56,6 +58,43 @@ void predict(benchmark::State& state) {
 }
 }  // namespace
 
+// One epoch over 8192 samples, batch 64, with every guard at its default level or all off:
+// the guards' cost, data checks included. Run with --benchmark_enable_random_interleaving.
+template <class Net, bool Guarded>
+void epoch(benchmark::State& state) {
+  const auto& data = synthetic(8192);
+  tg::GuardPolicy policy = Guarded ? tg::GuardPolicy{} : tg::GuardPolicy::all(tg::GuardLevel::off);
+  policy.print_warnings = false;
+  for (auto _ : state) {
+    state.PauseTiming();
+    tg::Model<Net, tg::loss::SparseCategoricalCrossentropy> model;
+    state.ResumeTiming();
+    auto history = model.fit(
+        data, {.epochs = 1, .batch_size = 64, .verbose = tg::Verbosity::silent, .guards = policy});
+    if (!history.guards.events.empty()) state.SkipWithError(history.guards.events[0].code.c_str());
+  }
+  state.SetItemsProcessed(std::int64_t(state.iterations() * data.size()));
+}
+
+// The data guards alone on the whole Fashion-MNIST training set (fit with zero epochs).
+void data_guards_fashion_mnist(benchmark::State& state) {
+  static const auto sets = tg::data::fashion_mnist();
+  tg::Model<Mlp, tg::loss::SparseCategoricalCrossentropy> model;
+  tg::GuardPolicy policy;
+  policy.print_warnings = false;
+  for (auto _ : state)
+    model.fit(sets.first, {.epochs = 0,
+                           .batch_size = 64,
+                           .validation = sets.second,
+                           .verbose = tg::Verbosity::silent,
+                           .guards = policy});
+}
+
+BENCHMARK(epoch<Mlp, false>)->Unit(benchmark::kMillisecond);
+BENCHMARK(epoch<Mlp, true>)->Unit(benchmark::kMillisecond);
+BENCHMARK(epoch<Cnn, false>)->Unit(benchmark::kMillisecond);
+BENCHMARK(epoch<Cnn, true>)->Unit(benchmark::kMillisecond);
+BENCHMARK(data_guards_fashion_mnist)->Unit(benchmark::kMillisecond);
 BENCHMARK(train_step<Mlp>)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
 BENCHMARK(train_step<Cnn>)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
 BENCHMARK(predict<Mlp>)->Arg(256)->Unit(benchmark::kMillisecond);

@@ -5,7 +5,10 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <limits>
+#include <span>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -15,17 +18,56 @@
 
 namespace tensorguard::detail {
 
+// A row's inputs hashed eight bytes at a time in four independent lanes (a multiply-xorshift
+// mix), fast enough to hash every row of a dataset each time it enters fit.
 template <class D>
 std::uint64_t row_hash(const D& d, std::size_t i) {
-  std::uint64_t h = 1469598103934665603ull;
-  const auto* b = reinterpret_cast<const unsigned char*>(d.input(i));
-  for (std::size_t k = 0; k < D::features * sizeof(typename D::scalar); ++k)
-    h = (h ^ b[k]) * 1099511628211ull;
-  return h;
+  constexpr std::size_t bytes = D::features * sizeof(typename D::scalar);
+  const auto* p = reinterpret_cast<const unsigned char*>(d.input(i));
+  std::uint64_t lane[4] = {0x9e3779b97f4a7c15ull ^ bytes, 0xc2b2ae3d27d4eb4full,
+                           0x165667b19e3779f9ull, 0x27d4eb2f165667c5ull};
+  std::size_t k = 0;
+  for (; k + 32 <= bytes; k += 32)
+    for (int j = 0; j < 4; ++j) {
+      std::uint64_t w;
+      std::memcpy(&w, p + k + 8 * std::size_t(j), 8);
+      lane[j] = (lane[j] ^ w) * 0xbf58476d1ce4e5b9ull;
+      lane[j] ^= lane[j] >> 31;
+    }
+  std::uint64_t h = lane[0] ^ (lane[1] * 0x94d049bb133111ebull) ^ (lane[2] >> 7) ^ (lane[3] << 11);
+  for (; k < bytes; ++k) h = (h ^ p[k]) * 0x100000001b3ull;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  return h ^ (h >> 33);
+}
+
+template <class D>
+std::vector<std::uint64_t> row_hashes(const D& d) {
+  std::vector<std::uint64_t> out(d.size());
+  for (std::size_t i = 0; i < d.size(); ++i) out[i] = row_hash(d, i);
+  return out;
+}
+
+// True if any value is NaN or infinite: an exponent of all ones, tested on the bits so the
+// loop vectorises.
+template <class T>
+bool any_nonfinite(std::span<const T> values) {
+  using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+  constexpr Bits exponent = sizeof(T) == 4 ? Bits(0x7f800000u) : Bits(0x7ff0000000000000ull);
+  Bits found = 0;
+  for (const T& v : values) {
+    Bits b;
+    std::memcpy(&b, &v, sizeof b);
+    found |= Bits((b & exponent) == exponent);
+  }
+  return found != 0;
 }
 
 // Thresholds (docs/guards.md gives the reasoning).
 struct DataThresholds {
+  // Feature statistics are taken over at most this many rows, spread evenly over the data;
+  // a feature that looks constant there is confirmed on every row.
+  static constexpr std::size_t statistics_rows = 10000;
   // A feature is unscaled when |mean| + std > 4 or some |value| > 25: far beyond [-1, 1] or
   // unit variance, while standardised features (|mean| + std ~ 1, rare tails at 5) and [0, 1]
   // data pass.
@@ -45,8 +87,17 @@ inline std::string feature_list(const std::vector<std::size_t>& f, std::size_t t
 }
 
 template <class D>
+bool any_nonfinite_labels(const D& d) {
+  if constexpr (std::is_integral_v<typename D::label_value>)
+    return false;
+  else
+    return any_nonfinite(d.labels());
+}
+
+template <class D>
 void check_nonfinite(const D& d, const std::string& role, GuardSink& sink) {
-  if (!sink.on(guard::data_nonfinite)) return;
+  if (!sink.on(guard::data_nonfinite) || (!any_nonfinite(d.inputs()) && !any_nonfinite_labels(d)))
+    return;
   for (std::size_t i = 0; i < d.size(); ++i)
     for (std::size_t f = 0; f < D::features; ++f)
       if (!std::isfinite(d.input(i)[f])) {
@@ -112,6 +163,13 @@ void check_labels(const D& d, const std::string& role, GuardSink& sink) {
   }
 }
 
+template <class D>
+bool constant_on_every_row(const D& d, std::size_t f, typename D::scalar value) {
+  for (std::size_t i = 0; i < d.size(); ++i)
+    if (d.input(i)[f] != value) return false;
+  return true;
+}
+
 // Per-feature statistics: unscaled and constant features.
 template <class D>
 void check_features(const D& d, const std::string& role, bool training, GuardSink& sink) {
@@ -119,18 +177,31 @@ void check_features(const D& d, const std::string& role, bool training, GuardSin
              constant = training && sink.on(guard::data_constant);
   if ((!range && !constant) || d.size() == 0) return;
   constexpr std::size_t F = D::features;
-  std::vector<double> sum(F), sumsq(F), lo(F, INFINITY), hi(F, -INFINITY);
-  for (std::size_t i = 0; i < d.size(); ++i) {
-    const auto* x = d.input(i);
-    for (std::size_t f = 0; f < F; ++f) {
-      const double v = x[f];
-      sum[f] += v;
-      sumsq[f] += v * v;
-      lo[f] = std::min(lo[f], v);
-      hi[f] = std::max(hi[f], v);
+  std::vector<double> sum(F), sumsq(F);
+  using S = typename D::scalar;
+  std::vector<S> lo(F, std::numeric_limits<S>::infinity()),
+      hi(F, -std::numeric_limits<S>::infinity());
+  // Blocks of rows summed in the data's own precision (vectorises), then added in double.
+  constexpr std::size_t block = 256;
+  std::vector<S> bsum(F), bsq(F);
+  const std::size_t rows = std::min(d.size(), DataThresholds::statistics_rows);
+  const double stride = double(d.size()) / double(rows);
+  for (std::size_t start = 0; start < rows; start += block) {
+    std::fill(bsum.begin(), bsum.end(), S(0));
+    std::fill(bsq.begin(), bsq.end(), S(0));
+    const std::size_t end = std::min(rows, start + block);
+    for (std::size_t r = start; r < end; ++r) {
+      const S* x = d.input(std::size_t(double(r) * stride));
+      for (std::size_t f = 0; f < F; ++f) {
+        bsum[f] += x[f];
+        bsq[f] += x[f] * x[f];
+        lo[f] = std::min(lo[f], x[f]);
+        hi[f] = std::max(hi[f], x[f]);
+      }
     }
+    for (std::size_t f = 0; f < F; ++f) sum[f] += bsum[f], sumsq[f] += bsq[f];
   }
-  const double n = double(d.size());
+  const double n = double(rows);
   std::vector<std::size_t> unscaled, flat;
   std::size_t worst = 0;
   double worst_score = -1;
@@ -142,7 +213,7 @@ void check_features(const D& d, const std::string& role, bool training, GuardSin
       unscaled.push_back(f);
       if (score > worst_score) worst_score = score, worst = f;
     }
-    if (lo[f] == hi[f]) flat.push_back(f);
+    if (lo[f] == hi[f] && constant_on_every_row(d, f, lo[f])) flat.push_back(f);
   }
   if (range && !unscaled.empty()) {
     const double mean = sum[worst] / n;
@@ -165,20 +236,22 @@ void check_features(const D& d, const std::string& role, bool training, GuardSin
                   ". They carry no information and cannot be standardised. Drop them.");
 }
 
-template <class D>
-void check_duplicates(const D& d, const std::string& role, GuardSink& sink) {
-  if (!sink.on(guard::data_duplicates)) return;
+// Returns the set of training row hashes, which the leakage guard reuses.
+inline std::unordered_set<std::uint64_t> check_duplicates(const std::vector<std::uint64_t>& hashes,
+                                                          const std::string& role,
+                                                          GuardSink& sink) {
   std::unordered_set<std::uint64_t> seen;
-  seen.reserve(d.size());
+  seen.reserve(hashes.size());
   std::size_t dup = 0, first = 0;
-  for (std::size_t i = 0; i < d.size(); ++i)
-    if (!seen.insert(row_hash(d, i)).second && dup++ == 0) first = i;
-  if (dup)
+  for (std::size_t i = 0; i < hashes.size(); ++i)
+    if (!seen.insert(hashes[i]).second && dup++ == 0) first = i;
+  if (dup && sink.on(guard::data_duplicates))
     sink.fire(guard::data_duplicates, 0, 0, double(dup),
               role + " data has " + std::to_string(dup) + " duplicate rows (first: row " +
                   std::to_string(first) +
                   "). Duplicates over-weight some samples and, split "
                   "across training and test, leak. Deduplicate before splitting.");
+  return seen;
 }
 
 template <class D>
@@ -222,7 +295,8 @@ void check_imbalance(const D& d, const std::string& role, GuardSink& sink) {
 
 // Rows of `other` (validation or test data) that also appear in the training data.
 template <class D>
-void check_leakage(const D& train, const D& other, const std::string& role, GuardSink& sink) {
+void check_leakage(const D& train, const std::unordered_set<std::uint64_t>& rows, const D& other,
+                   const std::string& role, GuardSink& sink) {
   if (sink.on(guard::data_scaler_leak)) {
     const auto& t = train.scaling();
     const auto& o = other.scaling();
@@ -235,9 +309,6 @@ void check_leakage(const D& train, const D& other, const std::string& role, Guar
                     role + " data with it.");
   }
   if (!sink.on(guard::data_leakage)) return;
-  std::unordered_set<std::uint64_t> rows;
-  rows.reserve(train.size());
-  for (std::size_t i = 0; i < train.size(); ++i) rows.insert(row_hash(train, i));
   std::size_t shared = 0, first = 0;
   for (std::size_t i = 0; i < other.size(); ++i)
     if (rows.count(row_hash(other, i)) && shared++ == 0) first = i;

@@ -132,8 +132,9 @@ class TrainingMonitor {
     if (kind == WatchedActivation::none) return;
     auto& s = stats_for(layer, name, kind, last);
     if (kind == WatchedActivation::relu) {
-      for (std::size_t i = 0; i < count; ++i)
-        if (y[i] > T(0)) s.active[i % last] = 1;
+      unsigned char* active = s.active.data();
+      for (std::size_t g = 0; g < count; g += last)
+        for (std::size_t c = 0; c < last; ++c) active[c] |= (y[g + c] > T(0));
     } else {
       // |z| > 5: sigmoid outside (0.0067, 0.9933), tanh beyond 0.99991.
       const T lo = kind == WatchedActivation::sigmoid ? T(0.0066929) : T(-0.9999092);

@@ -365,13 +365,15 @@ class Model {
     detail::check_nonfinite(train, "training", sink);
     detail::check_labels(train, "training", sink);
     detail::check_features(train, "training", true, sink);
-    detail::check_duplicates(train, "training", sink);
+    std::unordered_set<std::uint64_t> rows;
+    if (sink.on(guard::data_duplicates) || (validation && sink.on(guard::data_leakage)))
+      rows = detail::check_duplicates(detail::row_hashes(train), "training", sink);
     detail::check_imbalance(train, "training", sink);
     if (validation) {
       detail::check_nonfinite(*validation, "validation", sink);
       detail::check_labels(*validation, "validation", sink);
       detail::check_features(*validation, "validation", false, sink);
-      detail::check_leakage(train, *validation, "validation", sink);
+      detail::check_leakage(train, rows, *validation, "validation", sink);
     }
     const std::size_t buffers = (input_shape::size + 2 * output_shape::size) * sizeof(T);
     detail::check_memory(training_state_bytes, activation_bytes_per_sample + buffers, batch, sink);
