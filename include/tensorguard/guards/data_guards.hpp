@@ -9,8 +9,6 @@
 #include <span>
 #include <string>
 #include <type_traits>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "../data/labels.hpp"
@@ -18,34 +16,49 @@
 
 namespace tensorguard::detail {
 
-// A row's inputs hashed eight bytes at a time in four independent lanes (a multiply-xorshift
-// mix), fast enough to hash every row of a dataset each time it enters fit.
+// A row's hash reads one 8-byte word in every 32 bytes (a multiply-xorshift mix): a quarter
+// of the data, so every row of a dataset can be hashed each time it enters fit. Rows whose
+// hashes match are then compared in full, so the guards count only true duplicates.
 template <class D>
 std::uint64_t row_hash(const D& d, std::size_t i) {
   constexpr std::size_t bytes = D::features * sizeof(typename D::scalar);
   const auto* p = reinterpret_cast<const unsigned char*>(d.input(i));
-  std::uint64_t lane[4] = {0x9e3779b97f4a7c15ull ^ bytes, 0xc2b2ae3d27d4eb4full,
-                           0x165667b19e3779f9ull, 0x27d4eb2f165667c5ull};
+  std::uint64_t h = 0x9e3779b97f4a7c15ull ^ bytes;
   std::size_t k = 0;
-  for (; k + 32 <= bytes; k += 32)
-    for (int j = 0; j < 4; ++j) {
-      std::uint64_t w;
-      std::memcpy(&w, p + k + 8 * std::size_t(j), 8);
-      lane[j] = (lane[j] ^ w) * 0xbf58476d1ce4e5b9ull;
-      lane[j] ^= lane[j] >> 31;
-    }
-  std::uint64_t h = lane[0] ^ (lane[1] * 0x94d049bb133111ebull) ^ (lane[2] >> 7) ^ (lane[3] << 11);
+  for (; k + 32 <= bytes; k += 32) {
+    std::uint64_t w;
+    std::memcpy(&w, p + k, 8);
+    h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 31;
+  }
   for (; k < bytes; ++k) h = (h ^ p[k]) * 0x100000001b3ull;
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  return h ^ (h >> 33);
+  return h ^ (h >> 29);
 }
 
 template <class D>
-std::vector<std::uint64_t> row_hashes(const D& d) {
-  std::vector<std::uint64_t> out(d.size());
-  for (std::size_t i = 0; i < d.size(); ++i) out[i] = row_hash(d, i);
-  return out;
+bool same_inputs(const D& a, std::size_t i, const D& b, std::size_t j) {
+  return std::memcmp(a.input(i), b.input(j), D::features * sizeof(typename D::scalar)) == 0;
+}
+
+// (row hash, row index) sorted by hash, for finding exact copies of a row.
+using RowIndex = std::vector<std::pair<std::uint64_t, std::size_t>>;
+
+template <class D>
+RowIndex index_rows(const D& d) {
+  RowIndex index(d.size());
+  for (std::size_t i = 0; i < d.size(); ++i) index[i] = {row_hash(d, i), i};
+  std::sort(index.begin(), index.end());
+  return index;
+}
+
+template <class D>
+bool contains_row(const RowIndex& index, const D& indexed, const D& d, std::size_t i) {
+  const std::uint64_t h = row_hash(d, i);
+  auto it =
+      std::lower_bound(index.begin(), index.end(), std::pair<std::uint64_t, std::size_t>{h, 0});
+  for (; it != index.end() && it->first == h; ++it)
+    if (same_inputs(indexed, it->second, d, i)) return true;
+  return false;
 }
 
 // True if any value is NaN or infinite: an exponent of all ones, tested on the bits so the
@@ -236,22 +249,31 @@ void check_features(const D& d, const std::string& role, bool training, GuardSin
                   ". They carry no information and cannot be standardised. Drop them.");
 }
 
-// Returns the set of training row hashes, which the leakage guard reuses.
-inline std::unordered_set<std::uint64_t> check_duplicates(const std::vector<std::uint64_t>& hashes,
-                                                          const std::string& role,
-                                                          GuardSink& sink) {
-  std::unordered_set<std::uint64_t> seen;
-  seen.reserve(hashes.size());
-  std::size_t dup = 0, first = 0;
-  for (std::size_t i = 0; i < hashes.size(); ++i)
-    if (!seen.insert(hashes[i]).second && dup++ == 0) first = i;
+// Returns the index of the training rows, which the leakage guard reuses.
+template <class D>
+RowIndex check_duplicates(const D& d, const std::string& role, GuardSink& sink) {
+  RowIndex index = index_rows(d);
+  // Rows with equal hashes are neighbours; a row counts once if it equals an earlier one.
+  std::size_t dup = 0, first = d.size();
+  for (std::size_t a = 0; a < index.size();) {
+    std::size_t b = a + 1;
+    while (b < index.size() && index[b].first == index[a].first) ++b;
+    for (std::size_t j = a + 1; j < b; ++j)
+      for (std::size_t k = a; k < j; ++k)
+        if (same_inputs(d, index[k].second, d, index[j].second)) {
+          ++dup;
+          first = std::min(first, std::max(index[k].second, index[j].second));
+          break;
+        }
+    a = b;
+  }
   if (dup && sink.on(guard::data_duplicates))
     sink.fire(guard::data_duplicates, 0, 0, double(dup),
               role + " data has " + std::to_string(dup) + " duplicate rows (first: row " +
                   std::to_string(first) +
-                  "). Duplicates over-weight some samples and, split "
-                  "across training and test, leak. Deduplicate before splitting.");
-  return seen;
+                  "). Duplicates over-weight some samples and, split across training and test, "
+                  "leak. Deduplicate before splitting.");
+  return index;
 }
 
 template <class D>
@@ -295,8 +317,8 @@ void check_imbalance(const D& d, const std::string& role, GuardSink& sink) {
 
 // Rows of `other` (validation or test data) that also appear in the training data.
 template <class D>
-void check_leakage(const D& train, const std::unordered_set<std::uint64_t>& rows, const D& other,
-                   const std::string& role, GuardSink& sink) {
+void check_leakage(const D& train, const RowIndex& rows, const D& other, const std::string& role,
+                   GuardSink& sink) {
   if (sink.on(guard::data_scaler_leak)) {
     const auto& t = train.scaling();
     const auto& o = other.scaling();
@@ -311,7 +333,7 @@ void check_leakage(const D& train, const std::unordered_set<std::uint64_t>& rows
   if (!sink.on(guard::data_leakage)) return;
   std::size_t shared = 0, first = 0;
   for (std::size_t i = 0; i < other.size(); ++i)
-    if (rows.count(row_hash(other, i)) && shared++ == 0) first = i;
+    if (contains_row(rows, train, other, i) && shared++ == 0) first = i;
   if (shared)
     sink.fire(guard::data_leakage, 0, 0, double(shared) / double(other.size()),
               std::to_string(shared) + " of " + std::to_string(other.size()) + " " + role +

@@ -50,6 +50,11 @@ class TrainingMonitor {
   bool sampling(std::size_t global_step) const {
     return global_step % sink_.policy().sample_every == 0;
   }
+  // The update ratio needs a copy of the weights: measured on one sampled step in five, still
+  // five times per 50-step stagnation window with the default sampling.
+  bool sampling_updates(std::size_t global_step) const {
+    return global_step % (5 * sink_.policy().sample_every) == 0;
+  }
   void set_learning_rate(double lr) { lr_ = lr; }
 
   // Every step: the mean batch loss.

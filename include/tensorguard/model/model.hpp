@@ -365,9 +365,9 @@ class Model {
     detail::check_nonfinite(train, "training", sink);
     detail::check_labels(train, "training", sink);
     detail::check_features(train, "training", true, sink);
-    std::unordered_set<std::uint64_t> rows;
+    detail::RowIndex rows;
     if (sink.on(guard::data_duplicates) || (validation && sink.on(guard::data_leakage)))
-      rows = detail::check_duplicates(detail::row_hashes(train), "training", sink);
+      rows = detail::check_duplicates(train, "training", sink);
     detail::check_imbalance(train, "training", sink);
     if (validation) {
       detail::check_nonfinite(*validation, "validation", sink);
@@ -496,18 +496,18 @@ class Model {
                                             std::size_t epoch = 0, std::size_t step = 0) {
     body_.forward(backend_, x_.data(), out_.data(), n, Mode::training);
     const double loss = loss_value<D>(labels<D>().data(), n, true);
-    const bool sample = monitor && monitor->sampling(global_step_++);
+    const bool sample = monitor && monitor->sampling(global_step_);
+    const bool sample_update = monitor && monitor->sampling_updates(global_step_);
+    ++global_step_;
     if (monitor) {
       monitor->loss(epoch, step, loss / double(n));
       if (sample) watch_activations(*monitor, n);
     }
     backward<D>(n);
-    if (sample) {
-      watch_gradients(*monitor, epoch, step);
-      std::copy(params_.begin(), params_.end(), previous_params_.begin());
-    }
+    if (sample) watch_gradients(*monitor, epoch, step);
+    if (sample_update) std::copy(params_.begin(), params_.end(), previous_params_.begin());
     optimizer_.step(backend_, params_.data(), grads_.data(), parameter_count);
-    if (sample) monitor->update_ratio(update_ratio());
+    if (sample_update) monitor->update_ratio(update_ratio());
     return {loss, count_correct<D>(labels<D>().data(), n)};
   }
 
