@@ -125,6 +125,13 @@ class Chain {
   template <std::size_t I>
   using layer_t = std::tuple_element_t<I, Layers>;
   using indices = std::make_index_sequence<count>;
+  // Shape-only layers (Flatten, Reshape) pass their input's memory on as their output.
+  template <std::size_t I>
+  static constexpr bool aliases = requires {
+    layer_t<I>::aliases_input;
+  };
+  template <std::size_t I>
+  static constexpr bool owns_output = I + 1 < count && !aliases<I>;
 
   template <std::size_t... I>
   static constexpr std::size_t largest_intermediate(std::index_sequence<I...>) {
@@ -132,7 +139,7 @@ class Chain {
   }
   template <std::size_t... I>
   static constexpr std::size_t intermediate_total(std::index_sequence<I...>) {
-    return (std::size_t{0} + ... + (I + 1 < count ? layer_t<I>::output_shape::size : 0));
+    return (std::size_t{0} + ... + (owns_output<I> ? layer_t<I>::output_shape::size : 0));
   }
 
  public:
@@ -175,7 +182,7 @@ class Chain {
   void reserve(std::size_t batch) {
     std::apply([&](auto&... l) { (l.reserve(batch), ...); }, layers_);
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      ((I + 1 < count ? outputs_[I].resize(batch * layer_t<I>::output_shape::size) : void()), ...);
+      ((owns_output<I> ? outputs_[I].resize(batch * layer_t<I>::output_shape::size) : void()), ...);
     }
     (indices{});
     for (auto& g : grads_) g.resize(batch * max_intermediate);
@@ -187,7 +194,10 @@ class Chain {
       backend.copy(x, y, n * In::size);
     } else {
       [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (std::get<I>(layers_).forward(backend, input_of<I>(x), output_of<I>(y), n, mode), ...);
+        // An aliasing layer's output is its input: its forward copy is a no-op.
+        (std::get<I>(layers_).forward(backend, input_of<I>(x, y),
+                                      const_cast<T*>(output_of<I>(x, y)), n, mode),
+         ...);
       }
       (indices{});
     }
@@ -211,13 +221,14 @@ class Chain {
   // f(index, std::type_identity<activation>, outputs, values per sample, last-axis extent) for
   // each layer of this chain (the guards' activation statistics).
   template <class F>
-  void visit_outputs(const T* y, F&& f) const {
+  void visit_outputs(const T* x, const T* y, F&& f) const {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (f(I, std::type_identity<typename output_activation_of<typename layer_t<I>::spec>::type>{},
-         output_of<I>(y), layer_t<I>::output_shape::size,
+         output_of<I>(x, y), layer_t<I>::output_shape::size,
          layer_t<I>::output_shape::dims[layer_t<I>::output_shape::rank - 1]),
        ...);
-    }(indices{});
+    }
+    (indices{});
   }
 
   static void describe(std::vector<LayerRecord>& out, const std::string& prefix, int depth) {
@@ -229,23 +240,18 @@ class Chain {
 
  private:
   template <std::size_t I>
-  const T* input_of(const T* x) const {
+  const T* input_of(const T* x, const T* y) const {
     if constexpr (I == 0)
       return x;
     else
-      return outputs_[I - 1].data();
+      return output_of<I - 1>(x, y);
   }
   template <std::size_t I>
-  T* output_of(T* y) {
+  const T* output_of(const T* x, const T* y) const {
     if constexpr (I + 1 == count)
       return y;
-    else
-      return outputs_[I].data();
-  }
-  template <std::size_t I>
-  const T* output_of(const T* y) const {
-    if constexpr (I + 1 == count)
-      return y;
+    else if constexpr (aliases<I>)
+      return input_of<I>(x, y);
     else
       return outputs_[I].data();
   }
@@ -263,11 +269,11 @@ class Chain {
       auto& l = std::get<i>(layers_);
       if constexpr (i + 1 == count && requires { l.logits(); }) {
         if (from_logits) {
-          l.backward_from_logits(backend, input_of<i>(x), grad_out, grad_in, n);
+          l.backward_from_logits(backend, input_of<i>(x, y), grad_out, grad_in, n);
           return backward_below<i>(backend, x, y, dy, dx, n, false);
         }
       }
-      l.backward(backend, input_of<i>(x), output_of<i>(y), grad_out, grad_in, n);
+      l.backward(backend, input_of<i>(x, y), output_of<i>(x, y), grad_out, grad_in, n);
       backward_below<i>(backend, x, y, dy, dx, n, false);
     }
   }
@@ -299,7 +305,7 @@ struct InvalidChain {
   void backward_from_logits(B&, const T*, const T*, T*, std::size_t) {}
   static void describe(std::vector<LayerRecord>&, const std::string&, int) {}
   template <class F>
-  void visit_outputs(const T*, F&&) const {}
+  void visit_outputs(const T*, const T*, F&&) const {}
 };
 
 }  // namespace tensorguard::detail

@@ -17,6 +17,7 @@ struct reinterpret_layer {
   using spec = Spec;
   static constexpr std::size_t parameter_count = 0, state_count = 0, cache_per_sample = 0;
   static constexpr double flops_per_sample = 0;
+  static constexpr bool aliases_input = true;  // inside a chain, the output is the input's memory
   void attach(ParameterSlots<T>&) {}
   void initialize(Rng&) {}
   void reserve(std::size_t) {}

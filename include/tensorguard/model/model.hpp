@@ -512,16 +512,18 @@ class Model {
   }
 
   void watch_activations(detail::TrainingMonitor& monitor, std::size_t n) {
-    body_.visit_outputs(out_.data(), [&](std::size_t layer, auto activation, const T* y,
-                                         std::size_t per_sample, std::size_t last) {
-      using A = typename decltype(activation)::type;
-      constexpr auto kind = std::is_same_v<A, ReLU>      ? detail::WatchedActivation::relu
-                            : std::is_same_v<A, Sigmoid> ? detail::WatchedActivation::sigmoid
-                            : std::is_same_v<A, Tanh>    ? detail::WatchedActivation::tanh
-                                                         : detail::WatchedActivation::none;
-      if constexpr (kind != detail::WatchedActivation::none)
-        monitor.activations(layer, top_level_names_[layer], kind, y, n * per_sample, last);
-    });
+    body_.visit_outputs(
+        x_.data(), out_.data(),
+        [&](std::size_t layer, auto activation, const T* y, std::size_t per_sample,
+            std::size_t last) {
+          using A = typename decltype(activation)::type;
+          constexpr auto kind = std::is_same_v<A, ReLU>      ? detail::WatchedActivation::relu
+                                : std::is_same_v<A, Sigmoid> ? detail::WatchedActivation::sigmoid
+                                : std::is_same_v<A, Tanh>    ? detail::WatchedActivation::tanh
+                                                             : detail::WatchedActivation::none;
+          if constexpr (kind != detail::WatchedActivation::none)
+            monitor.activations(layer, top_level_names_[layer], kind, y, n * per_sample, last);
+        });
   }
   void watch_gradients(detail::TrainingMonitor& monitor, std::size_t epoch, std::size_t step) {
     if (grad_slices_.empty()) return;
