@@ -1,5 +1,6 @@
 // Optimizer updates over flat parameter arrays on the CPU.
 #pragma once
+#include <Eigen/Core>
 #include <cmath>
 #include <cstddef>
 
@@ -8,7 +9,8 @@ namespace tensorguard::cpu {
 struct Update {
   // Keras's SGD: v = momentum v - lr g; p += v (or, Nesterov, p += momentum v - lr g).
   template <class T>
-  static void sgd(T* p, const T* g, T* velocity, std::size_t n, T lr, T momentum, bool nesterov) {
+  static void sgd(T* __restrict p, const T* __restrict g, T* __restrict velocity, std::size_t n,
+                  T lr, T momentum, bool nesterov) {
     if (momentum == T(0)) {
       for (std::size_t i = 0; i < n; ++i) p[i] -= lr * g[i];
       return;
@@ -20,35 +22,39 @@ struct Update {
   }
 
   // Adam with bias correction (Kingma & Ba); weight_decay > 0 gives AdamW's decoupled decay,
-  // applied to the weights before the Adam step as in Loshchilov & Hutter.
+  // applied to the weights before the Adam step as in Loshchilov & Hutter. Eigen arrays: their
+  // sqrt vectorises (std::sqrt's errno handling keeps a plain loop scalar).
   template <class T>
   static void adam(T* p, const T* g, T* m, T* v, std::size_t n, T lr, T beta1, T beta2, T epsilon,
                    long step, T weight_decay) {
+    using A = Eigen::Array<T, Eigen::Dynamic, 1>;
+    const auto size = Eigen::Index(n);
+    Eigen::Map<A> P(p, size), M(m, size), V(v, size);
+    const Eigen::Map<const A> G(g, size);
     const T correction1 = T(1) - T(std::pow(double(beta1), double(step)));
     const T correction2 = T(1) - T(std::pow(double(beta2), double(step)));
     const T step_size = lr / correction1;
     const T inv_sqrt_c2 = T(1) / std::sqrt(correction2);
     const T decay = T(1) - lr * weight_decay;
-    for (std::size_t i = 0; i < n; ++i) {
-      m[i] = beta1 * m[i] + (T(1) - beta1) * g[i];
-      v[i] = beta2 * v[i] + (T(1) - beta2) * g[i] * g[i];
-      p[i] = p[i] * decay - step_size * m[i] / (std::sqrt(v[i]) * inv_sqrt_c2 + epsilon);
-    }
+    M = beta1 * M + (T(1) - beta1) * G;
+    V = beta2 * V + (T(1) - beta2) * G.square();
+    P = P * decay - step_size * M / (V.sqrt() * inv_sqrt_c2 + epsilon);
   }
 
   // RMSProp as in Keras: v = rho v + (1 - rho) g^2; step = lr g / (sqrt(v) + eps), with momentum.
   template <class T>
   static void rmsprop(T* p, const T* g, T* v, T* mom, std::size_t n, T lr, T rho, T momentum,
                       T epsilon) {
-    for (std::size_t i = 0; i < n; ++i) {
-      v[i] = rho * v[i] + (T(1) - rho) * g[i] * g[i];
-      const T step = lr * g[i] / (std::sqrt(v[i]) + epsilon);
-      if (momentum == T(0)) {
-        p[i] -= step;
-      } else {
-        mom[i] = momentum * mom[i] + step;
-        p[i] -= mom[i];
-      }
+    using A = Eigen::Array<T, Eigen::Dynamic, 1>;
+    const auto size = Eigen::Index(n);
+    Eigen::Map<A> P(p, size), V(v, size), Mom(mom, size);
+    const Eigen::Map<const A> G(g, size);
+    V = rho * V + (T(1) - rho) * G.square();
+    if (momentum == T(0)) {
+      P -= lr * G / (V.sqrt() + epsilon);
+    } else {
+      Mom = momentum * Mom + lr * G / (V.sqrt() + epsilon);
+      P -= Mom;
     }
   }
 };
