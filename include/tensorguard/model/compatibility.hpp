@@ -82,6 +82,30 @@ concept is_loss = requires {
 template <class A>
 using named_activation = std::conditional_t<std::is_void_v<A>, none, A>;
 
+// A probability loss needs the activation that makes its probabilities (Wanted); its
+// from-logits form needs a Linear output.
+template <class Loss, class Where, class Act, class Wanted, class FixLogitsOutput,
+          template <class> class WrongActivation, class FixWrongActivation>
+consteval auto output_activation_verdict() {
+  if constexpr (loss::is_from_logits<Loss>) {
+    if constexpr (std::is_same_v<Act, Sigmoid> || std::is_same_v<Act, Softmax>)
+      return fail<with_loss<Loss>, Where, from_logits_loss_but_the_output_already_applies<Act>,
+                  fix_make_the_last_layer_Linear_or_use_the_loss_without_FromLogits>;
+    else if constexpr (!std::is_same_v<Act, Linear>)
+      return fail<with_loss<Loss>, Where, from_logits_loss_needs_a_Linear_output_but_gets<Act>,
+                  fix_make_the_last_layer_Linear_or_use_the_loss_without_FromLogits>;
+    else
+      return pass;
+  } else if constexpr (std::is_same_v<Act, Linear> || std::is_same_v<Act, none>) {
+    return fail<with_loss<Loss>, Where, probability_loss_on_a_Linear_output_of_logits,
+                FixLogitsOutput>;
+  } else if constexpr (!std::is_same_v<Act, Wanted>) {
+    return fail<with_loss<Loss>, Where, WrongActivation<Act>, FixWrongActivation>;
+  } else {
+    return pass;
+  }
+}
+
 // Cross-entropies against the output layer's activation: the linter rules of NeuraLint and
 // the like, made compile errors.
 template <class Net, class Loss>
@@ -95,24 +119,10 @@ consteval auto loss_verdict() {
   } else if constexpr (!Net::valid || Loss::family == Family::regression) {
     return pass;  // an invalid model is reported by Sequential
   } else if constexpr (Loss::family == Family::binary) {
-    if constexpr (loss::is_from_logits<Loss>) {
-      if constexpr (std::is_same_v<Act, Sigmoid> || std::is_same_v<Act, Softmax>)
-        return fail<with_loss<Loss>, where, from_logits_loss_but_the_output_already_applies<Act>,
-                    fix_make_the_last_layer_Linear_or_use_the_loss_without_FromLogits>;
-      else if constexpr (!std::is_same_v<Act, Linear>)
-        return fail<with_loss<Loss>, where, from_logits_loss_needs_a_Linear_output_but_gets<Act>,
-                    fix_make_the_last_layer_Linear_or_use_the_loss_without_FromLogits>;
-      else
-        return pass;
-    } else if constexpr (std::is_same_v<Act, Linear> || std::is_same_v<Act, none>) {
-      return fail<with_loss<Loss>, where, probability_loss_on_a_Linear_output_of_logits,
-                  fix_end_with_Sigmoid_or_use_FromLogits_of_the_loss>;
-    } else if constexpr (!std::is_same_v<Act, Sigmoid>) {
-      return fail<with_loss<Loss>, where, binary_crossentropy_needs_a_Sigmoid_output_but_gets<Act>,
-                  fix_make_the_last_layer_Dense_1_Sigmoid>;
-    } else {
-      return pass;
-    }
+    return output_activation_verdict<Loss, where, Act, Sigmoid,
+                                     fix_end_with_Sigmoid_or_use_FromLogits_of_the_loss,
+                                     binary_crossentropy_needs_a_Sigmoid_output_but_gets,
+                                     fix_make_the_last_layer_Dense_1_Sigmoid>();
   } else {  // categorical and sparse categorical
     if constexpr (Out::rank != 1)
       return fail<with_loss<Loss>, where, categorical_loss_needs_a_rank_1_output_but_gets<Out>,
@@ -120,24 +130,11 @@ consteval auto loss_verdict() {
     else if constexpr (Out::size < 2)
       return fail<with_loss<Loss>, where, categorical_loss_needs_at_least_2_outputs_but_gets<Out>,
                   fix_for_two_classes_use_BinaryCrossentropy_after_Dense_1_Sigmoid>;
-    else if constexpr (loss::is_from_logits<Loss>) {
-      if constexpr (std::is_same_v<Act, Sigmoid> || std::is_same_v<Act, Softmax>)
-        return fail<with_loss<Loss>, where, from_logits_loss_but_the_output_already_applies<Act>,
-                    fix_make_the_last_layer_Linear_or_use_the_loss_without_FromLogits>;
-      else if constexpr (!std::is_same_v<Act, Linear>)
-        return fail<with_loss<Loss>, where, from_logits_loss_needs_a_Linear_output_but_gets<Act>,
-                    fix_make_the_last_layer_Linear_or_use_the_loss_without_FromLogits>;
-      else
-        return pass;
-    } else if constexpr (std::is_same_v<Act, Linear> || std::is_same_v<Act, none>) {
-      return fail<with_loss<Loss>, where, probability_loss_on_a_Linear_output_of_logits,
-                  fix_end_with_Softmax_or_use_FromLogits_of_the_loss>;
-    } else if constexpr (!std::is_same_v<Act, Softmax>) {
-      return fail<with_loss<Loss>, where, categorical_loss_needs_a_Softmax_output_but_gets<Act>,
-                  fix_make_the_last_layer_Dense_K_Softmax>;
-    } else {
-      return pass;
-    }
+    else
+      return output_activation_verdict<Loss, where, Act, Softmax,
+                                       fix_end_with_Softmax_or_use_FromLogits_of_the_loss,
+                                       categorical_loss_needs_a_Softmax_output_but_gets,
+                                       fix_make_the_last_layer_Dense_K_Softmax>();
   }
 }
 
