@@ -49,6 +49,24 @@ void train_step(benchmark::State& state) {
                                                  benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// One CNN training step at batch 128 on 1 or 2 threads (the argument).
+template <class Net>
+void train_step_threads(benchmark::State& state) {
+  const std::size_t batch = 128;
+  const auto& data = synthetic(1024).first(batch);
+  tg::Model<Net, tg::loss::SparseCategoricalCrossentropy> model;
+  model.backend().set_threads(unsigned(state.range(0)));
+  tg::GuardPolicy off = tg::GuardPolicy::all(tg::GuardLevel::off);
+  const tg::FitOptions<Data> once{.epochs = 1,
+                                  .batch_size = batch,
+                                  .shuffle = false,
+                                  .verbose = tg::Verbosity::silent,
+                                  .guards = off};
+  model.fit(data, once);
+  for (auto _ : state) model.fit(data, once);
+  state.SetItemsProcessed(std::int64_t(state.iterations() * batch));
+}
+
 template <class Net>
 void predict(benchmark::State& state) {
   const auto& data = synthetic(1024);
@@ -106,6 +124,7 @@ BENCHMARK(epoch<Cnn, training_only>)->Unit(benchmark::kMillisecond);
 BENCHMARK(data_guards_fashion_mnist)->Unit(benchmark::kMillisecond);
 BENCHMARK(train_step<Mlp>)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
 BENCHMARK(train_step<Cnn>)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
+BENCHMARK(train_step_threads<Cnn>)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
 BENCHMARK(predict<Mlp>)->Arg(256)->Unit(benchmark::kMillisecond);
 BENCHMARK(predict<Cnn>)->Arg(256)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

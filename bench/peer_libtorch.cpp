@@ -20,8 +20,9 @@ using Clock = std::chrono::steady_clock;
 namespace {
 using TgMlp = tg::Sequential<tg::Input<tg::Shape<28, 28, 1>>, tg::Flatten, tg::Dense<128, tg::ReLU>,
                              tg::Dense<10, tg::Softmax>>;
-using TgCnn = tg::Sequential<tg::Input<tg::Shape<28, 28, 1>>, tg::Conv2D<32, tg::Kernel<3, 3>, tg::ReLU>,
-                             tg::MaxPool2D<tg::Pool<2, 2>>, tg::Flatten, tg::Dense<10, tg::Softmax>>;
+using TgCnn =
+    tg::Sequential<tg::Input<tg::Shape<28, 28, 1>>, tg::Conv2D<32, tg::Kernel<3, 3>, tg::ReLU>,
+                   tg::MaxPool2D<tg::Pool<2, 2>>, tg::Flatten, tg::Dense<10, tg::Softmax>>;
 
 struct TorchMlp : torch::nn::Module {
   torch::nn::Linear fc1{nullptr}, fc2{nullptr};
@@ -52,7 +53,8 @@ struct Result {
 
 template <class Net>
 Result tg_train(const tg::data::FashionMnist& train, const tg::data::FashionMnist& test) {
-  tg::Model<Net, tg::loss::SparseCategoricalCrossentropy> model{tg::optim::Adam{.learning_rate = 1e-3}};
+  tg::Model<Net, tg::loss::SparseCategoricalCrossentropy> model{
+      tg::optim::Adam{.learning_rate = 1e-3}};
   const auto t0 = Clock::now();
   model.fit(train, {.epochs = 1, .batch_size = 64, .verbose = tg::Verbosity::silent});
   const double s = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -74,9 +76,11 @@ struct TorchData {
 };
 TorchData to_torch(const tg::data::FashionMnist& d) {
   auto x = torch::from_blob(const_cast<float*>(d.inputs().data()),
-                            {std::int64_t(d.size()), 1, 28, 28}, torch::kFloat32).clone();
+                            {std::int64_t(d.size()), 1, 28, 28}, torch::kFloat32)
+               .clone();
   auto y = torch::from_blob(const_cast<std::int32_t*>(d.labels().data()), {std::int64_t(d.size())},
-                            torch::kInt32).to(torch::kInt64);
+                            torch::kInt32)
+               .to(torch::kInt64);
   return {x, y};
 }
 
@@ -142,10 +146,12 @@ int main(int argc, char** argv) {
     t["libtorch predict CNN"].push_back(torch_predict<TorchCnn>(ttest));
     t["tensorguard predict CNN"].push_back(tg_predict<TgCnn>(test));
   }
-  std::printf("\nmedians of %d rounds, %d thread(s), one epoch of Fashion-MNIST, batch 64, Adam 1e-3\n",
-              rounds, threads);
+  std::printf(
+      "\nmedians of %d rounds, %d thread(s), one epoch of Fashion-MNIST, batch 64, Adam 1e-3\n",
+      rounds, threads);
   for (const char* m : {"MLP", "CNN"}) {
-    const double lt = median(t[std::string("libtorch ") + m]), tt = median(t[std::string("tensorguard ") + m]);
+    const double lt = median(t[std::string("libtorch ") + m]),
+                 tt = median(t[std::string("tensorguard ") + m]);
     std::printf("%s train: libtorch %.3f s (%.2f%%), tensorguard %.3f s (%.2f%%): %.2fx\n", m, lt,
                 100 * median(acc[std::string("libtorch ") + m]), tt,
                 100 * median(acc[std::string("tensorguard ") + m]), lt / tt);

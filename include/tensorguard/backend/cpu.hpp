@@ -2,6 +2,10 @@
 // A backend is a type whose (static or member) functions are the ops listed in docs/backends.md;
 // layers call nothing else, so another backend (CUDA) supplies the same names.
 #pragma once
+#include <algorithm>
+#include <cstdint>
+#include <type_traits>
+
 #include "cpu/blas.hpp"
 #include "cpu/elementwise.hpp"
 #include "cpu/loss.hpp"

@@ -109,9 +109,9 @@ struct Conv2D {
       }
       T* z = keeps_logits ? z_.data() : y;
       const std::size_t columns = n * positions;
+      backend.fill_columns(z, b_, Filters, columns);  // the bias, then += W cols
       backend.gemm(B::Op::none, B::Op::none, Filters, columns, patch, T(1), w_, Filters, cols,
-                   patch, T(0), z, Filters);
-      backend.add_bias(z, b_, Filters, columns);
+                   patch, T(1), z, Filters);
       if constexpr (keeps_logits)
         detail::activation_forward<Act>(backend, z, y, columns * Filters, Filters);
     }

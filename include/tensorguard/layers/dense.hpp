@@ -109,9 +109,9 @@ struct Dense {
     template <class B>
     void forward(B& backend, const T* x, T* y, std::size_t n, Mode) {
       T* z = keeps_logits ? z_.data() : y;
-      backend.gemm(B::Op::none, B::Op::none, Units, n, fan_in, T(1), w_, Units, x, fan_in, T(0), z,
+      backend.fill_columns(z, b_, Units, n);  // the bias, then += W x
+      backend.gemm(B::Op::none, B::Op::none, Units, n, fan_in, T(1), w_, Units, x, fan_in, T(1), z,
                    Units);
-      backend.add_bias(z, b_, Units, n);
       if constexpr (keeps_logits) detail::activation_forward<Act>(backend, z, y, n * Units, Units);
     }
     template <class B>

@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "../../core/buffer.hpp"
+#include "threads.hpp"
 
 namespace tensorguard::cpu {
 
@@ -32,9 +33,54 @@ struct PersistentBlocking : Eigen::internal::level3_blocking<T, T> {
 
 struct Blas {
   // C (m x n) = alpha * op(A) * op(B) + beta * C, all column-major with leading dimensions.
+  // With several threads, large products are split by columns of C or, when C is narrow (a
+  // convolution's weight gradient), by the inner dimension with partial sums added at the end.
   template <class T>
   void gemm(Op op_a, Op op_b, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
             std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
+    const std::size_t parts = std::min<std::size_t>(pool_.size(), max_parts);
+    if (parts < 2 || double(m) * double(n) * double(k) < double(1 << 20)) {
+      gemm_serial(0, op_a, op_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+      return;
+    }
+    if (n >= 16 * parts) {
+      auto job = [&](unsigned p) {
+        const std::size_t c0 = n * p / parts, c1 = n * (p + 1) / parts;
+        const T* bp = op_b == Op::none ? b + c0 * ldb : b + c0;
+        gemm_serial(p, op_a, op_b, m, c1 - c0, k, alpha, a, lda, bp, ldb, beta, c + c0 * ldc, ldc);
+      };
+      pool_.run(unsigned(parts), job);
+      return;
+    }
+    auto& scratch = workspace<T>(1).partial;
+    scratch.resize(std::max(scratch.size(), m * n));
+    auto job = [&](unsigned p) {
+      const std::size_t k0 = k * p / parts, k1 = k * (p + 1) / parts;
+      const T* ap = op_a == Op::none ? a + k0 * lda : a + k0;
+      const T* bp = op_b == Op::none ? b + k0 : b + k0 * ldb;
+      if (p == 0)
+        gemm_serial(0, op_a, op_b, m, n, k1 - k0, alpha, ap, lda, bp, ldb, beta, c, ldc);
+      else
+        gemm_serial(p, op_a, op_b, m, n, k1 - k0, alpha, ap, lda, bp, ldb, T(0), scratch.data(), m);
+    };
+    pool_.run(unsigned(parts), job);
+    for (std::size_t j = 0; j < n; ++j)
+      for (std::size_t i = 0; i < m; ++i) c[j * ldc + i] += scratch[j * m + i];
+  }
+
+  unsigned threads() const { return pool_.size(); }
+  // Threads the backend's ops may use (default: TG_THREADS, else 1).
+  void set_threads(unsigned n) { pool_.resize(std::min<unsigned>(std::max(n, 1u), max_parts)); }
+
+ protected:
+  static constexpr unsigned max_parts = 8;
+  WorkerPool pool_;
+
+ private:
+  template <class T>
+  void gemm_serial(unsigned part, Op op_a, Op op_b, std::size_t m, std::size_t n, std::size_t k,
+                   T alpha, const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c,
+                   std::size_t ldc) {
     using Eigen::Index;
     if (beta == T(0)) {
       for (std::size_t j = 0; j < n; ++j) std::fill_n(c + j * ldc, m, T(0));
@@ -43,7 +89,7 @@ struct Blas {
         for (std::size_t i = 0; i < m; ++i) c[j * ldc + i] *= beta;
     }
     if (m == 0 || n == 0 || k == 0) return;
-    auto& ws = workspace<T>();
+    auto& ws = workspace<T>(part);
     detail::PersistentBlocking<T> blocking;
     blocking.prepare(Index(m), Index(n), Index(k), ws.a, ws.b);
     // A transposed column-major matrix is the same memory read row-major.
@@ -67,22 +113,28 @@ struct Blas {
       run.template operator()<row, row>();
   }
 
- private:
+  // Packing scratch per part (thread), and partial sums for inner-dimension splits.
   template <class T>
   struct Workspace {
-    Buffer<T> a, b;
+    Buffer<T> a, b, partial;
   };
   template <class T>
-  Workspace<T>& workspace() {
+  Workspace<T>& workspace(unsigned part) {
     if constexpr (std::is_same_v<T, float>)
-      return float_workspace_;
+      return float_workspace_[part];
     else
-      return double_workspace_;
+      return double_workspace_[part];
   }
-  Workspace<float> float_workspace_;
-  Workspace<double> double_workspace_;
+  Workspace<float> float_workspace_[max_parts];
+  Workspace<double> double_workspace_[max_parts];
 
  public:
+  // Y(:, j) = bias for every column j: the starting value of a GEMM with beta 1, which saves
+  // the separate zeroing and bias passes over the output.
+  template <class T>
+  static void fill_columns(T* y, const T* bias, std::size_t rows, std::size_t cols) {
+    for (std::size_t j = 0; j < cols; ++j) std::copy_n(bias, rows, y + j * rows);
+  }
   // Y(:, j) += bias for every column j of the rows x cols matrix Y.
   template <class T>
   static void add_bias(T* y, const T* bias, std::size_t rows, std::size_t cols) {
@@ -92,13 +144,16 @@ struct Blas {
     Y.colwise() += Eigen::Map<const Vec>(bias, Eigen::Index(rows));
   }
 
-  // db = sum of the columns of dY (rows x cols).
+  // db = sum of the columns of dY (rows x cols): one streaming pass, contiguous columns added
+  // into the running sum (Eigen's rowwise().sum() walks this layout far slower).
   template <class T>
-  static void sum_columns(const T* dy, std::size_t rows, std::size_t cols, T* db) {
-    using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
-    using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
-    Eigen::Map<const Mat> D(dy, Eigen::Index(rows), Eigen::Index(cols));
-    Eigen::Map<Vec>(db, Eigen::Index(rows)) = D.rowwise().sum();
+  static void sum_columns(const T* __restrict dy, std::size_t rows, std::size_t cols,
+                          T* __restrict db) {
+    std::fill_n(db, rows, T(0));
+    for (std::size_t j = 0; j < cols; ++j) {
+      const T* __restrict column = dy + j * rows;
+      for (std::size_t r = 0; r < rows; ++r) db[r] += column[r];
+    }
   }
 };
 

@@ -9,12 +9,13 @@ namespace tensorguard::cpu {
 
 struct Elementwise {
   template <class A, class T>
-  static void activation_forward(const T* z, T* y, std::size_t n) {
+  static void activation_forward(const T* __restrict z, T* __restrict y, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) y[i] = A::forward(z[i]);
   }
   // dz = dy * A'(z) (y = A(z) is passed for activations whose derivative is cheaper from it).
   template <class A, class T>
-  static void activation_backward(const T* z, const T* y, const T* dy, T* dz, std::size_t n) {
+  static void activation_backward(const T* __restrict z, const T* __restrict y,
+                                  const T* __restrict dy, T* __restrict dz, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) dz[i] = dy[i] * A::derivative(z[i], y[i]);
   }
 
