@@ -188,7 +188,7 @@ TEST_CASE("fit reports progress per epoch, writes its history and obeys callback
   std::filesystem::remove(path);
 }
 
-TEST_CASE("Class labels outside [0, K) are refused before training", "[fit]") {
+TEST_CASE("Class labels outside 0 to K-1 are refused before training", "[fit]") {
   auto data = blobs(20, 13);
   data.labels()[7] = 3;
   Model<Mlp, Sparse> model;
