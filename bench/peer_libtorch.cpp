@@ -51,12 +51,17 @@ struct Result {
   double seconds, accuracy;
 };
 
+// guarded: every runtime guard at its default level (data checks included), as users run it;
+// otherwise all guards off, the same work libtorch does.
 template <class Net>
-Result tg_train(const tg::data::FashionMnist& train, const tg::data::FashionMnist& test) {
+Result tg_train(const tg::data::FashionMnist& train, const tg::data::FashionMnist& test,
+                bool guarded) {
   tg::Model<Net, tg::loss::SparseCategoricalCrossentropy> model{
       tg::optim::Adam{.learning_rate = 1e-3}};
+  tg::GuardPolicy policy = guarded ? tg::GuardPolicy{} : tg::GuardPolicy::all(tg::GuardLevel::off);
   const auto t0 = Clock::now();
-  model.fit(train, {.epochs = 1, .batch_size = 64, .verbose = tg::Verbosity::silent});
+  model.fit(train,
+            {.epochs = 1, .batch_size = 64, .verbose = tg::Verbosity::silent, .guards = policy});
   const double s = std::chrono::duration<double>(Clock::now() - t0).count();
   return {s, model.evaluate(test).accuracy};
 }
@@ -138,9 +143,11 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     };
     run("libtorch MLP", torch_train<TorchMlp>(ttrain, ttest));
-    run("tensorguard MLP", tg_train<TgMlp>(train, test));
+    run("tensorguard MLP", tg_train<TgMlp>(train, test, true));
+    run("unguarded MLP", tg_train<TgMlp>(train, test, false));
     run("libtorch CNN", torch_train<TorchCnn>(ttrain, ttest));
-    run("tensorguard CNN", tg_train<TgCnn>(train, test));
+    run("tensorguard CNN", tg_train<TgCnn>(train, test, true));
+    run("unguarded CNN", tg_train<TgCnn>(train, test, false));
     t["libtorch predict MLP"].push_back(torch_predict<TorchMlp>(ttest));
     t["tensorguard predict MLP"].push_back(tg_predict<TgMlp>(test));
     t["libtorch predict CNN"].push_back(torch_predict<TorchCnn>(ttest));
@@ -152,9 +159,12 @@ int main(int argc, char** argv) {
   for (const char* m : {"MLP", "CNN"}) {
     const double lt = median(t[std::string("libtorch ") + m]),
                  tt = median(t[std::string("tensorguard ") + m]);
-    std::printf("%s train: libtorch %.3f s (%.2f%%), tensorguard %.3f s (%.2f%%): %.2fx\n", m, lt,
-                100 * median(acc[std::string("libtorch ") + m]), tt,
-                100 * median(acc[std::string("tensorguard ") + m]), lt / tt);
+    const double ut = median(t[std::string("unguarded ") + m]);
+    std::printf(
+        "%s train: libtorch %.3f s (%.2f%%), tensorguard %.3f s (%.2f%%): %.2fx; "
+        "with guards off %.3f s: %.2fx\n",
+        m, lt, 100 * median(acc[std::string("libtorch ") + m]), tt,
+        100 * median(acc[std::string("tensorguard ") + m]), lt / tt, ut, lt / ut);
     const double lp = median(t[std::string("libtorch predict ") + m]),
                  tp = median(t[std::string("tensorguard predict ") + m]);
     std::printf("%s predict 10,000: libtorch %.1f ms, tensorguard %.1f ms: %.2fx\n", m, 1e3 * lp,
