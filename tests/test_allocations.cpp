@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <tensorguard/tensorguard.hpp>
 
+#include "random_dataset.hpp"
+
 extern "C" void* __libc_malloc(std::size_t);
 extern "C" void* __libc_calloc(std::size_t, std::size_t);
 extern "C" void* __libc_realloc(void*, std::size_t);
@@ -33,8 +35,9 @@ using namespace tg;
 // Allocations between the end of one step and the end of the next, over every step after the
 // first of a second epoch (the first epoch sizes the buffers).
 template <class Net, class D>
-long allocations_in_steps(const D& data, std::size_t batch) {
+long allocations_in_steps(const D& data, std::size_t batch, unsigned threads = 1) {
   Model<Net, loss::SparseCategoricalCrossentropy> model;
+  model.backend().set_threads(threads);
   GuardPolicy every_step;  // the guards' sampled statistics on every step, to count them too
   every_step.sample_every = 1;
   every_step.print_warnings = false;
@@ -52,17 +55,13 @@ long allocations_in_steps(const D& data, std::size_t batch) {
 }
 
 TEST_CASE("Training steps allocate nothing after the first", "[allocation]") {
-  Rng rng(1);
-  Dataset<Shape<28, 28, 1>, ClassIndex<10>> data;
-  std::vector<float> img(784);
-  for (int i = 0; i < 256; ++i) {
-    for (auto& v : img) v = float(rng.uniform());
-    const auto k = std::int32_t(rng.below(10));
-    data.push_back(img, std::span<const std::int32_t>(&k, 1));
-  }
+  const auto data = testing::random_dataset<Shape<28, 28, 1>, 10>(256, 1);
   using Mlp = Sequential<Input<Shape<28, 28, 1>>, Flatten, Dense<128, ReLU>, Dense<10, Softmax>>;
   using Cnn = Sequential<Input<Shape<28, 28, 1>>, Conv2D<32, Kernel<3, 3>, ReLU>,
                          MaxPool2D<Pool<2, 2>>, Flatten, Dense<10, Softmax>>;
   CHECK(allocations_in_steps<Mlp>(data, 64) == 0);
   CHECK(allocations_in_steps<Cnn>(data, 64) == 0);
+  // Micro-batches and the replicas of two threads reuse their buffers too.
+  CHECK(allocations_in_steps<Cnn>(data, 64, 2) == 0);
+  CHECK(allocations_in_steps<Mlp>(data, 64, 2) == 0);
 }

@@ -23,6 +23,20 @@ struct Cpu : cpu::Blas,
              cpu::LossOps {
   using Op = cpu::Op;
   static constexpr const char* name = "Cpu";
+
+  Cpu() = default;
+  explicit Cpu(unsigned threads) : cpu::Blas(threads) {}
+
+  // Bytes of per-sample buffers (layer outputs, caches, gradients) one micro-batch may fill.
+  // The model runs larger batches through the network in micro-batches of this size, so the
+  // buffers stay in cache (docs/performance.md has the measurements behind the default).
+  std::size_t working_set_bytes() const { return working_set_bytes_; }
+  void set_working_set_bytes(std::size_t bytes) {
+    working_set_bytes_ = std::max<std::size_t>(bytes, 1);
+  }
+
+ private:
+  std::size_t working_set_bytes_ = std::size_t(16) << 20;
 };
 
 }  // namespace tensorguard

@@ -69,6 +69,14 @@ inline std::string dims_string(const std::vector<std::size_t>& dims) {
 
 namespace detail {
 
+// A layer whose training output for one sample depends on the other samples of the batch
+// (BatchNormalization's batch statistics): such a model's batch is never split into
+// micro-batches or across threads.
+template <class L>
+inline constexpr bool couples_samples = requires {
+  requires L::couples_samples;
+};
+
 template <class Impl>
 LayerRecord leaf_record(const std::string& path, int depth) {
   return LayerRecord{path,

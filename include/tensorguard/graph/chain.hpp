@@ -159,6 +159,10 @@ class Chain {
     return (0.0 + ... + layer_t<I>::flops_per_sample);
   }
   (indices{});
+  static constexpr bool couples_samples = []<std::size_t... I>(std::index_sequence<I...>) {
+    return (false || ... || detail::couples_samples<layer_t<I>>);
+  }
+  (indices{});
   static constexpr std::size_t max_intermediate = largest_intermediate(indices{});
   // Intermediate outputs, the two gradient buffers and every layer's own cache.
   static constexpr std::size_t cache_per_sample = intermediate_total(indices{}) +
@@ -293,6 +297,7 @@ struct InvalidChain {
   static constexpr std::size_t layer_count = 0, parameter_count = 0, state_count = 0;
   static constexpr std::size_t cache_per_sample = 0, max_intermediate = 0;
   static constexpr double flops_per_sample = 0;
+  static constexpr bool couples_samples = false;
   void attach(ParameterSlots<T>&) {}
   void initialize(Rng&) {}
   void reserve(std::size_t) {}

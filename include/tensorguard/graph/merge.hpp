@@ -54,6 +54,8 @@ class Merge {
       (std::size_t{0} + ... + Branches::template Layer<In, T, 1>::state_count);
   static constexpr double flops_per_sample =
       (0.0 + ... + Branches::template Layer<In, T, 1>::flops_per_sample);
+  static constexpr bool couples_samples =
+      (false || ... || detail::couples_samples<typename Branches::template Layer<In, T, 1>>);
   // Each branch's output and output gradient, one input-gradient buffer, the branches' caches.
   static constexpr std::size_t cache_per_sample =
       (std::size_t{0} + ... +

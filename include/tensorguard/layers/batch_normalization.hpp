@@ -28,6 +28,7 @@ struct BatchNormalization {
     static constexpr std::size_t parameter_count = 2 * channels;  // gamma, beta
     static constexpr std::size_t state_count = 2 * channels;      // running mean, variance
     static constexpr std::size_t cache_per_sample = In::size;     // normalised input
+    static constexpr bool couples_samples = true;                 // batch statistics
     static constexpr double flops_per_sample = 4.0 * In::size;
     static std::string kind() { return "BatchNormalization"; }
 

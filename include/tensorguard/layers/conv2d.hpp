@@ -131,8 +131,8 @@ struct Conv2D {
       const std::size_t columns = n * positions;
       const T* cols = pointwise ? x : cols_.data();
       backend.gemm(B::Op::none, B::Op::transpose, Filters, patch, columns, T(1), dz, Filters, cols,
-                   patch, T(0), dw_, Filters);
-      backend.sum_columns(dz, Filters, columns, db_);
+                   patch, T(1), dw_, Filters);  // parameter gradients add up over micro-batches
+      backend.add_column_sums(dz, Filters, columns, db_);
       if (!dx) return;
       T* dcols = pointwise ? dx : dcols_.data();
       backend.gemm(B::Op::transpose, B::Op::none, patch, columns, Filters, T(1), w_, Filters, dz,

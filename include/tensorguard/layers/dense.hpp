@@ -128,8 +128,8 @@ struct Dense {
     template <class B>
     void backward_from_logits(B& backend, const T* x, const T* dz, T* dx, std::size_t n) {
       backend.gemm(B::Op::none, B::Op::transpose, Units, fan_in, n, T(1), dz, Units, x, fan_in,
-                   T(0), dw_, Units);
-      backend.sum_columns(dz, Units, n, db_);
+                   T(1), dw_, Units);  // parameter gradients add up over micro-batches
+      backend.add_column_sums(dz, Units, n, db_);
       if (dx)
         backend.gemm(B::Op::transpose, B::Op::none, fan_in, n, Units, T(1), w_, Units, dz, Units,
                      T(0), dx, fan_in);

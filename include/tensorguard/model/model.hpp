@@ -1,10 +1,14 @@
 // Model<Net, Loss, Backend>: a Sequential network with its loss, parameters, optimizer and the
 // training loop (fit, evaluate, predict, summary, save, load).
 #pragma once
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <functional>
 #include <iostream>
+#include <memory>
+#include <numeric>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -111,6 +115,7 @@ class Model {
   // Fresh weights from the seed; the same seed gives bit-identical weights.
   void reinitialize(std::uint64_t seed) {
     rng_.reseed(seed);
+    seed_ = seed;
     body_.initialize(rng_);
     optimizer_.reserve(parameter_count);
   }
@@ -198,11 +203,11 @@ class Model {
     const std::size_t n = inputs.size() / input_shape::size;
     std::vector<T> out(n * output_shape::size);
     const std::size_t batch = std::max<std::size_t>(1, std::min(batch_size, n));
-    reserve_common(batch);
     for (std::size_t start = 0; start < n; start += batch) {
       const std::size_t count = std::min(batch, n - start);
-      body_.forward(backend_, inputs.data() + start * input_shape::size,
-                    out.data() + start * output_shape::size, count, Mode::inference);
+      inference_pass(inputs.data() + start * input_shape::size,
+                     out.data() + start * output_shape::size, count,
+                     [](Body&, Backend&, std::size_t, std::size_t, unsigned) {});
     }
     return out;
   }
@@ -263,10 +268,7 @@ class Model {
     reserve<D>(n);
     backend_.copy(inputs.data(), x_.data(), inputs.size());
     std::copy(targets.begin(), targets.end(), labels<D>().data());
-    body_.forward(backend_, x_.data(), out_.data(), n, mode);
-    const double loss = loss_value<D>(labels<D>().data(), n, true);
-    backward<D>(n);
-    return loss;
+    return gradient_pass<D>(n, mode, nullptr);
   }
 
  private:
@@ -412,19 +414,27 @@ class Model {
     detail::GuardSink sink(policy, report);
     detail::check_nonfinite(data, "evaluation", sink);
     detail::check_labels(data, "evaluation", sink);
-    const std::size_t batch = std::min(batch_size, data.size());
+    const std::size_t batch = std::max<std::size_t>(1, std::min(batch_size, data.size()));
     reserve_common(batch);
-    double loss_sum = 0;
-    std::size_t correct = 0;
+    std::array<double, max_parts> loss_sum{};
+    std::array<std::size_t, max_parts> correct{};
     for (std::size_t start = 0; start < data.size(); start += batch) {
       const std::size_t count = std::min(batch, data.size() - start);
       // Samples are contiguous in the dataset: read them in place.
-      body_.forward(backend_, data.input(start), out_.data(), count, Mode::inference);
-      loss_sum += loss_value<D>(data.label(start), count, /*with_gradient=*/false);
-      correct += count_correct<D>(data.label(start), count);
+      inference_pass(data.input(start), out_.data(), count,
+                     [&](Body& body, Backend& backend, std::size_t s, std::size_t c, unsigned p) {
+                       const T* y = out_.data() + s * output_shape::size;
+                       const auto* t = data.label(start + s);
+                       loss_sum[p] += backend.template loss<ComputedLoss>(
+                           fused ? body.logits() : y, t, static_cast<T*>(nullptr),
+                           output_shape::size, D::label_width, c, c);
+                       correct[p] += count_correct<D>(backend, y, t, c);
+                     });
     }
     const double n = double(data.size());
-    return {loss_sum / n, has_accuracy<D> ? double(correct) / n : NAN};
+    const double loss = std::accumulate(loss_sum.begin(), loss_sum.end(), 0.0);
+    const auto right = std::accumulate(correct.begin(), correct.end(), std::size_t{0});
+    return {loss / n, has_accuracy<D> ? double(right) / n : NAN};
   }
 
   using Body = typename Net::body;
@@ -447,7 +457,6 @@ class Model {
 
   void reserve_common(std::size_t batch) {
     if (batch <= reserved_) return;
-    body_.reserve(batch);
     x_.resize(batch * input_shape::size);
     out_.resize(batch * output_shape::size);
     dout_.resize(batch * output_shape::size);
@@ -469,51 +478,191 @@ class Model {
   }
 
   template <class D>
-  double loss_value(const typename D::label_value* labels, std::size_t n, bool with_gradient) {
-    const T* y = fused ? body_.logits() : out_.data();
-    return backend_.template loss<ComputedLoss>(y, labels, with_gradient ? dout_.data() : nullptr,
-                                                output_shape::size, D::label_width, n);
-  }
-  template <class D>
-  void backward(std::size_t n) {
-    if constexpr (fused)
-      body_.backward_from_logits(backend_, x_.data(), dout_.data(), nullptr, n);
-    else
-      body_.backward(backend_, x_.data(), out_.data(), dout_.data(), nullptr, n);
-  }
-  template <class D>
-  std::size_t count_correct(const typename D::label_value* labels, std::size_t n) {
+  std::size_t count_correct(Backend& backend, const T* y, const typename D::label_value* labels,
+                            std::size_t n) {
     if constexpr (!has_accuracy<D>)
       return 0;
     else
-      return backend_.template count_correct<typename D::labels_type>(
-          out_.data(), labels, output_shape::size, n, binary_threshold);
+      return backend.template count_correct<typename D::labels_type>(y, labels, output_shape::size,
+                                                                     n, binary_threshold);
   }
 
   template <class D>
   std::pair<double, std::size_t> train_step(std::size_t n,
                                             detail::TrainingMonitor* monitor = nullptr,
                                             std::size_t epoch = 0, std::size_t step = 0) {
-    body_.forward(backend_, x_.data(), out_.data(), n, Mode::training);
-    const double loss = loss_value<D>(labels<D>().data(), n, true);
     const bool sample = monitor && monitor->sampling(global_step_);
     const bool sample_update = monitor && monitor->sampling_updates(global_step_);
     ++global_step_;
-    if (monitor) {
-      monitor->loss(epoch, step, loss / double(n));
-      if (sample) watch_activations(*monitor, n);
-    }
-    backward<D>(n);
+    const double loss = gradient_pass<D>(n, Mode::training, sample ? monitor : nullptr);
+    if (monitor) monitor->loss(epoch, step, loss / double(n));
     if (sample) watch_gradients(*monitor, epoch, step);
     if (sample_update) std::copy(params_.begin(), params_.end(), previous_params_.begin());
     optimizer_.step(backend_, params_.data(), grads_.data(), parameter_count);
     if (sample_update) monitor->update_ratio(update_ratio());
-    return {loss, count_correct<D>(labels<D>().data(), n)};
+    return {loss, count_correct<D>(backend_, out_.data(), labels<D>().data(), n)};
   }
 
-  void watch_activations(detail::TrainingMonitor& monitor, std::size_t n) {
-    body_.visit_outputs(
-        x_.data(), out_.data(),
+  // --- Micro-batches and threads ---------------------------------------------------------------
+  // A batch is split across the backend's threads, each part on its own replica of the network's
+  // buffers (sharing the parameters, with gradients of its own), and each part runs through the
+  // network in micro-batches whose per-sample buffers fit the backend's working set, so they stay
+  // in cache. Parameter gradients add up over micro-batches and parts: the result is the
+  // whole-batch gradient. A model whose layers couple the samples of a batch
+  // (BatchNormalization) trains on whole batches, its backend's ops splitting the work instead.
+  static constexpr bool splits_training_batches = !Body::couples_samples;
+  static constexpr bool threaded_backend = requires(Backend & b, void (&job)(unsigned)) {
+    b.threads();
+    b.run_parts(1u, job);
+  };
+  static constexpr unsigned max_parts = 8;
+  static constexpr std::size_t bytes_per_sample =
+      std::max<std::size_t>(1, Body::cache_per_sample * sizeof(T));
+
+  // Samples per micro-batch for a part of n samples: equal pieces, the parts' pieces together
+  // within the backend's working set.
+  std::size_t piece_size(std::size_t n, Mode mode, unsigned parts) const {
+    if (mode == Mode::training && !splits_training_batches) return n;
+    if constexpr (requires { backend_.working_set_bytes(); }) {
+      const std::size_t limit =
+          std::max<std::size_t>(1, backend_.working_set_bytes() / (bytes_per_sample * parts));
+      const std::size_t pieces = (n + limit - 1) / limit;
+      return pieces ? (n + pieces - 1) / pieces : n;
+    } else {
+      return n;
+    }
+  }
+  unsigned parts_for(std::size_t n, Mode mode) const {
+    if constexpr (threaded_backend) {
+      if (mode == Mode::training && !splits_training_batches) return 1;
+      return unsigned(std::clamp<std::size_t>(std::min<std::size_t>(backend_.threads(), max_parts),
+                                              1, std::max<std::size_t>(n, 1)));
+    } else {
+      return 1;
+    }
+  }
+
+  // One replica per extra part: its own layer buffers, gradients and single-threaded backend.
+  struct Replica {
+    Body body;
+    Buffer<T> grads;
+    Backend backend{1u};
+    std::size_t reserved = 0;
+  };
+  void prepare_replicas(unsigned parts) {
+    while (replicas_.size() < parts) {
+      auto r = std::make_unique<Replica>();
+      r->grads.resize(parameter_count);
+      // Seeds the replica's own random layers (Dropout) without writing the shared weights.
+      Buffer<T> scratch(parameter_count), scratch_state(state_count);
+      ParameterSlots<T> seeding{scratch.data(), r->grads.data(), scratch_state.data()};
+      r->body.attach(seeding);
+      Rng rng(seed_ + 0x9E3779B97F4A7C15ull * (replicas_.size() + 1));
+      r->body.initialize(rng);
+      ParameterSlots<T> shared{params_.data(), r->grads.data(), state_.data()};
+      r->body.attach(shared);
+      replicas_.push_back(std::move(r));
+    }
+  }
+  static void reserve_body(Body& body, std::size_t& reserved, std::size_t piece) {
+    if (piece <= reserved) return;
+    body.reserve(piece);
+    reserved = piece;
+  }
+
+  // fn(body, backend, grads, first sample, count, part) for each part of n samples; returns the
+  // sum of what fn returns.
+  template <class Fn>
+  double for_parts(std::size_t n, Mode mode, Fn&& fn) {
+    const unsigned parts = parts_for(n, mode);
+    if (parts == 1) {
+      reserve_body(body_, body_reserved_, piece_size(n, mode, 1));
+      return fn(body_, backend_, grads_.data(), std::size_t{0}, n, 0u);
+    }
+    std::array<double, max_parts> results{};
+    if constexpr (threaded_backend) {
+      prepare_replicas(parts);
+      auto job = [&](unsigned p) {
+        Replica& r = *replicas_[p];
+        const std::size_t begin = n * p / parts, end = n * (p + 1) / parts;
+        reserve_body(r.body, r.reserved, piece_size(end - begin, mode, parts));
+        results[p] = fn(r.body, r.backend, r.grads.data(), begin, end - begin, p);
+      };
+      backend_.run_parts(parts, job);
+    }
+    return std::accumulate(results.begin(), results.end(), 0.0);
+  }
+
+  // Forward and backward over the n gathered samples (x_, labels): the gradient of the mean loss
+  // over all n lands in grads_. Returns the summed loss. `watch` sees part 0's activations.
+  template <class D>
+  double gradient_pass(std::size_t n, Mode mode, detail::TrainingMonitor* watch) {
+    const unsigned parts = parts_for(n, mode);
+    const double loss =
+        for_parts(n, mode,
+                  [&](Body& body, Backend& backend, T* grads, std::size_t begin, std::size_t count,
+                      unsigned part) {
+                    backend.fill(grads, T(0), parameter_count);
+                    const std::size_t piece = piece_size(count, mode, parts);
+                    double sum = 0;
+                    for (std::size_t s = begin; s < begin + count; s += piece) {
+                      const std::size_t c = std::min(piece, begin + count - s);
+                      const T* x = x_.data() + s * input_shape::size;
+                      T* y = out_.data() + s * output_shape::size;
+                      T* dy = dout_.data() + s * output_shape::size;
+                      body.forward(backend, x, y, c, mode);
+                      sum += backend.template loss<ComputedLoss>(
+                          fused ? body.logits() : y, labels<D>().data() + s * D::label_width, dy,
+                          output_shape::size, D::label_width, c, n);
+                      if (watch && part == 0) watch_activations(*watch, body, x, y, c);
+                      if constexpr (fused)
+                        body.backward_from_logits(backend, x, dy, nullptr, c);
+                      else
+                        body.backward(backend, x, y, dy, nullptr, c);
+                    }
+                    return sum;
+                  });
+    if (parts > 1) sum_replica_gradients(parts);
+    return loss;
+  }
+  void sum_replica_gradients(unsigned parts) {
+    if constexpr (threaded_backend) {
+      auto job = [&](unsigned p) {
+        const std::size_t i0 = parameter_count * p / parts, i1 = parameter_count * (p + 1) / parts;
+        T* out = grads_.data();
+        std::copy(replicas_[0]->grads.data() + i0, replicas_[0]->grads.data() + i1, out + i0);
+        for (unsigned q = 1; q < parts; ++q) {
+          const T* in = replicas_[q]->grads.data();
+          for (std::size_t i = i0; i < i1; ++i) out[i] += in[i];
+        }
+      };
+      backend_.run_parts(parts, job);
+    }
+  }
+
+  // Forward over n samples from x into y, split like training; after(body, backend, first
+  // sample, count, part) follows each micro-batch (the body then holds its logits).
+  template <class After>
+  void inference_pass(const T* x, T* y, std::size_t n, After&& after) {
+    const unsigned parts = parts_for(n, Mode::inference);
+    for_parts(
+        n, Mode::inference,
+        [&](Body& body, Backend& backend, T*, std::size_t begin, std::size_t count, unsigned part) {
+          const std::size_t piece = piece_size(count, Mode::inference, parts);
+          for (std::size_t s = begin; s < begin + count; s += piece) {
+            const std::size_t c = std::min(piece, begin + count - s);
+            body.forward(backend, x + s * input_shape::size, y + s * output_shape::size, c,
+                         Mode::inference);
+            after(body, backend, s, c, part);
+          }
+          return 0.0;
+        });
+  }
+
+  void watch_activations(detail::TrainingMonitor& monitor, const Body& body, const T* x,
+                         const T* out, std::size_t n) {
+    body.visit_outputs(
+        x, out,
         [&](std::size_t layer, auto activation, const T* y, std::size_t per_sample,
             std::size_t last) {
           using A = typename decltype(activation)::type;
@@ -562,6 +711,10 @@ class Model {
   Buffer<T> real_labels_;
   std::vector<std::size_t> order_;
   std::size_t reserved_ = 0;
+  // Micro-batches and threads.
+  std::size_t body_reserved_ = 0;
+  std::vector<std::unique_ptr<Replica>> replicas_;
+  std::uint64_t seed_ = 42;
   // Guards' sampling state.
   struct GradSlice {
     std::size_t offset, count;

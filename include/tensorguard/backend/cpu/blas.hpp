@@ -32,6 +32,9 @@ struct PersistentBlocking : Eigen::internal::level3_blocking<T, T> {
 }  // namespace detail
 
 struct Blas {
+  Blas() = default;
+  explicit Blas(unsigned threads) : pool_(threads) {}
+
   // C (m x n) = alpha * op(A) * op(B) + beta * C, all column-major with leading dimensions.
   // With several threads, large products are split by columns of C or, when C is narrow (a
   // convolution's weight gradient), by the inner dimension with partial sums added at the end.
@@ -69,12 +72,19 @@ struct Blas {
   }
 
   unsigned threads() const { return pool_.size(); }
-  // Threads the backend's ops may use (default: TG_THREADS, else 1).
+  // Threads the backend may use (default: TG_THREADS, else 1).
   void set_threads(unsigned n) { pool_.resize(std::min<unsigned>(std::max(n, 1u), max_parts)); }
+  // job(part) for each part in [0, parts) on the backend's threads, parts <= threads(). The
+  // model runs its data-parallel replicas with it; a job must not call this backend's ops.
+  template <class Job>
+  void run_parts(unsigned parts, Job& job) {
+    pool_.run(parts, job);
+  }
+
+  static constexpr unsigned max_parts = 8;
 
  protected:
-  static constexpr unsigned max_parts = 8;
-  WorkerPool pool_;
+  WorkerPool pool_{WorkerPool::default_threads()};
 
  private:
   template <class T>
@@ -144,12 +154,11 @@ struct Blas {
     Y.colwise() += Eigen::Map<const Vec>(bias, Eigen::Index(rows));
   }
 
-  // db = sum of the columns of dY (rows x cols): one streaming pass, contiguous columns added
+  // db += sum of the columns of dY (rows x cols): one streaming pass, contiguous columns added
   // into the running sum (Eigen's rowwise().sum() walks this layout far slower).
   template <class T>
-  static void sum_columns(const T* __restrict dy, std::size_t rows, std::size_t cols,
-                          T* __restrict db) {
-    std::fill_n(db, rows, T(0));
+  static void add_column_sums(const T* __restrict dy, std::size_t rows, std::size_t cols,
+                              T* __restrict db) {
     for (std::size_t j = 0; j < cols; ++j) {
       const T* __restrict column = dy + j * rows;
       for (std::size_t r = 0; r < rows; ++r) db[r] += column[r];

@@ -59,8 +59,8 @@ struct Normalization {
         sum_dy += dy[i];
         sum_dy_xhat += double(dy[i]) * x_hat[i];
       }
-      dgamma[c] = T(sum_dy_xhat);
-      dbeta[c] = T(sum_dy);
+      dgamma[c] += T(sum_dy_xhat);
+      dbeta[c] += T(sum_dy);
       if (!dx) continue;
       const T k = gamma[c] * inv_std[c] / T(rows);
       for (std::size_t r = 0; r < rows; ++r) {

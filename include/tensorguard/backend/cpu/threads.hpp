@@ -12,6 +12,7 @@ namespace tensorguard::cpu {
 class WorkerPool {
  public:
   WorkerPool() = default;
+  explicit WorkerPool(unsigned threads) { resize(threads); }
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
   ~WorkerPool() { resize(1); }
