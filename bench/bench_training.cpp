@@ -141,14 +141,7 @@ BENCHMARK(epoch<Cnn, all>)->Unit(benchmark::kMillisecond);
 BENCHMARK(epoch<Cnn, training_only>)->Unit(benchmark::kMillisecond);
 BENCHMARK(data_guards_fashion_mnist)->Unit(benchmark::kMillisecond);
 BENCHMARK(train_step<Mlp>)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
-BENCHMARK(train_step<Cnn>)
-    ->Arg(4)
-    ->Arg(8)
-    ->Arg(16)
-    ->Arg(32)
-    ->Arg(64)
-    ->Arg(128)
-    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(train_step<Cnn>)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
 BENCHMARK(train_step_threads<Cnn>)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
 BENCHMARK(train_step_working_set<Cnn>)
     ->RangeMultiplier(2)

@@ -260,25 +260,37 @@ class Chain {
       return outputs_[I].data();
   }
 
+  // Parameters of the layers before layer I: their gradients need layer I's input gradient.
+  template <std::size_t I>
+  static constexpr std::size_t parameters_before = []<std::size_t... J>(std::index_sequence<J...>) {
+    return (std::size_t{0} + ... + layer_t<J>::parameter_count);
+  }
+  (std::make_index_sequence<I>{});
+
   // Runs backward for layers I-1 down to 0. Layer i reads its output gradient from
   // grads_[(i + 1) % 2] (or dy for the last) and writes its input gradient to grads_[i % 2]
-  // (or dx for the first).
+  // (or dx for the first). An input gradient nothing below uses (no parameters before the
+  // layer, no dx asked for) is not computed: the first Dense after the input skips its
+  // largest GEMM, and parameter-free layers at the front skip backward altogether.
   template <std::size_t I, class B>
   void backward_below(B& backend, const T* x, const T* y, const T* dy, T* dx, std::size_t n,
                       bool from_logits) {
     if constexpr (I > 0) {
       constexpr std::size_t i = I - 1;
+      const bool input_gradient = dx || parameters_before<i> > 0;
+      if (!input_gradient && layer_t<i>::parameter_count == 0) return;
       const T* grad_out = i + 1 == count ? dy : grads_[(i + 1) % 2].data();
-      T* grad_in = i == 0 ? dx : grads_[i % 2].data();
+      T* grad_in = i == 0 ? dx : input_gradient ? grads_[i % 2].data() : nullptr;
       auto& l = std::get<i>(layers_);
       if constexpr (i + 1 == count && requires { l.logits(); }) {
         if (from_logits) {
           l.backward_from_logits(backend, input_of<i>(x, y), grad_out, grad_in, n);
-          return backward_below<i>(backend, x, y, dy, dx, n, false);
+          if (input_gradient) backward_below<i>(backend, x, y, dy, dx, n, false);
+          return;
         }
       }
       l.backward(backend, input_of<i>(x, y), output_of<i>(x, y), grad_out, grad_in, n);
-      backward_below<i>(backend, x, y, dy, dx, n, false);
+      if (input_gradient) backward_below<i>(backend, x, y, dy, dx, n, false);
     }
   }
 

@@ -1,0 +1,122 @@
+// Forward and backward of each layer of the Fashion-MNIST MLP and CNN, alone, at batch
+// 32/64/128, with items/s and GFLOP/s (from each layer's constexpr FLOP count; backward counted
+// as twice the forward, once for a first layer, which computes no input gradient).
+// Written against the backend seam: each backend is one more registration in main.
+// Run: build-bench/bench/bench_layers --benchmark_repetitions=5
+//      --benchmark_report_aggregates_only=true
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <tensorguard/tensorguard.hpp>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace tg = tensorguard;
+
+namespace {
+using Mlp = tg::Sequential<tg::Input<tg::Shape<28, 28, 1>>, tg::Flatten, tg::Dense<128, tg::ReLU>,
+                           tg::Dense<10, tg::Softmax>>;
+using Cnn =
+    tg::Sequential<tg::Input<tg::Shape<28, 28, 1>>, tg::Conv2D<32, tg::Kernel<3, 3>, tg::ReLU>,
+                   tg::MaxPool2D<tg::Pool<2, 2>>, tg::Flatten, tg::Dense<10, tg::Softmax>>;
+
+// One layer with its parameters, inputs and output gradients, as a model would hold them.
+template <class L, class Backend>
+struct LayerBench {
+  L layer;
+  Backend backend;
+  tg::Buffer<float> params, grads, state, x, y, dy, dx;
+  std::size_t batch;
+
+  explicit LayerBench(std::size_t n)
+      : params(L::parameter_count + 1),
+        grads(L::parameter_count + 1),
+        state(L::state_count + 1),
+        x(n * L::input_shape::size),
+        y(n * L::output_shape::size),
+        dy(n * L::output_shape::size),
+        dx(n * L::input_shape::size),
+        batch(n) {
+    backend.set_threads(1);
+    tg::ParameterSlots<float> slots{params.data(), grads.data(), state.data()};
+    layer.attach(slots);
+    tg::Rng rng(1);
+    layer.initialize(rng);
+    layer.reserve(n);
+    for (auto& v : x) v = float(rng.uniform(-1, 1));
+    for (auto& v : dy) v = float(rng.uniform(-1, 1)) / float(n);
+  }
+  void forward() { layer.forward(backend, x.data(), y.data(), batch, tg::Mode::training); }
+  void backward(bool input_gradient) {
+    layer.backward(backend, x.data(), y.data(), dy.data(), input_gradient ? dx.data() : nullptr,
+                   batch);
+  }
+};
+
+template <class L, class Backend>
+void forward(benchmark::State& state) {
+  LayerBench<L, Backend> b(std::size_t(state.range(0)));
+  for (auto _ : state) {
+    b.forward();
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(std::int64_t(state.iterations()) * state.range(0));
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(L::flops_per_sample * double(state.range(0)) * 1e-9,
+                         benchmark::Counter::kIsIterationInvariantRate);
+}
+
+template <class L, class Backend, bool InputGradient>
+void backward(benchmark::State& state) {
+  LayerBench<L, Backend> b(std::size_t(state.range(0)));
+  b.forward();
+  for (auto _ : state) {
+    b.backward(InputGradient);
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(std::int64_t(state.iterations()) * state.range(0));
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      (InputGradient ? 2.0 : 1.0) * L::flops_per_sample * double(state.range(0)) * 1e-9,
+      benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// Registers forward and backward for every layer of Net that does work (Flatten passes its
+// input's memory on inside a model, so it has none).
+template <class Net, class Backend>
+void register_layers(const std::string& model) {
+  using Body = typename Net::body;
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (
+        [&] {
+          using L = std::remove_reference_t<decltype(std::declval<Body&>().template layer<I>())>;
+          if constexpr (!requires { L::aliases_input; }) {
+            const std::string name = std::string(Backend::name) + "/" + model + "/layer " +
+                                     std::to_string(I + 2) + " " + L::kind();
+            constexpr bool first = I == 0;  // no input gradient: the model's input is data
+            benchmark::RegisterBenchmark((name + "/forward").c_str(), forward<L, Backend>)
+                ->Arg(32)
+                ->Arg(64)
+                ->Arg(128)
+                ->Unit(benchmark::kMicrosecond);
+            benchmark::RegisterBenchmark((name + "/backward").c_str(), backward<L, Backend, !first>)
+                ->Arg(32)
+                ->Arg(64)
+                ->Arg(128)
+                ->Unit(benchmark::kMicrosecond);
+          }
+        }(),
+        ...);
+  }
+  (std::make_index_sequence<Body::layer_count>{});
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  register_layers<Mlp, tg::Cpu>("MLP");
+  register_layers<Cnn, tg::Cpu>("CNN");
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+}
