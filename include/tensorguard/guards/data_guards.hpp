@@ -16,23 +16,33 @@
 
 namespace tensorguard::detail {
 
-// A row's hash reads one 8-byte word in every 32 bytes (a multiply-xorshift mix): a quarter
-// of the data, so every row of a dataset can be hashed each time it enters fit. Rows whose
-// hashes match are then compared in full, so the guards count only true duplicates.
+// A row's hash reads one 8-byte word in every 32 bytes (a multiply-xorshift mix) in four
+// independent lanes, so the multiplies overlap instead of waiting on each other: every row of a
+// dataset can be hashed each time it enters fit. Rows whose hashes match are then compared in
+// full, so the guards count only true duplicates.
 template <class D>
 std::uint64_t row_hash(const D& d, std::size_t i) {
   constexpr std::size_t bytes = D::features * sizeof(typename D::scalar);
   const auto* p = reinterpret_cast<const unsigned char*>(d.input(i));
-  std::uint64_t h = 0x9e3779b97f4a7c15ull ^ bytes;
-  std::size_t k = 0;
-  for (; k + 32 <= bytes; k += 32) {
-    std::uint64_t w;
-    std::memcpy(&w, p + k, 8);
+  auto mix = [](std::uint64_t h, std::uint64_t w) {
     h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 31;
-  }
-  for (; k < bytes; ++k) h = (h ^ p[k]) * 0x100000001b3ull;
-  return h ^ (h >> 29);
+    return h ^ (h >> 31);
+  };
+  auto word = [&](std::size_t at) {
+    std::uint64_t w;
+    std::memcpy(&w, p + at, 8);
+    return w;
+  };
+  std::uint64_t h[4] = {0x9e3779b97f4a7c15ull ^ bytes, 0x94d049bb133111ebull, 0xd6e8feb86659fd93ull,
+                        0xa0761d6478bd642full};
+  std::size_t k = 0;
+  for (; k + 128 <= bytes; k += 128)
+    for (std::size_t lane = 0; lane < 4; ++lane) h[lane] = mix(h[lane], word(k + 32 * lane));
+  for (; k + 32 <= bytes; k += 32) h[0] = mix(h[0], word(k));
+  for (; k < bytes; ++k) h[1] = (h[1] ^ p[k]) * 0x100000001b3ull;
+  std::uint64_t out = h[0];
+  for (std::size_t lane = 1; lane < 4; ++lane) out = mix(out, h[lane]);
+  return out ^ (out >> 29);
 }
 
 template <class D>
@@ -42,14 +52,6 @@ bool same_inputs(const D& a, std::size_t i, const D& b, std::size_t j) {
 
 // (row hash, row index) sorted by hash, for finding exact copies of a row.
 using RowIndex = std::vector<std::pair<std::uint64_t, std::size_t>>;
-
-template <class D>
-RowIndex index_rows(const D& d) {
-  RowIndex index(d.size());
-  for (std::size_t i = 0; i < d.size(); ++i) index[i] = {row_hash(d, i), i};
-  std::sort(index.begin(), index.end());
-  return index;
-}
 
 template <class D>
 bool contains_row(const RowIndex& index, const D& indexed, const D& d, std::size_t i) {
@@ -74,6 +76,29 @@ bool any_nonfinite(std::span<const T> values) {
     found |= Bits((b & exponent) == exponent);
   }
   return found != 0;
+}
+
+// The checks that read every value, done in one pass over the rows while each is in cache:
+// whether any input is NaN/Inf and, when asked for, the rows sorted by hash.
+struct RowScan {
+  bool nonfinite = false;
+  RowIndex index;
+};
+template <class D>
+RowScan scan_rows(const D& d, bool finiteness, bool hashes) {
+  RowScan out;
+  if (!hashes) {
+    out.nonfinite = finiteness && any_nonfinite(d.inputs());
+    return out;
+  }
+  out.index.resize(d.size());
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    if (finiteness)
+      out.nonfinite |= any_nonfinite(std::span<const typename D::scalar>(d.input(i), D::features));
+    out.index[i] = {row_hash(d, i), i};
+  }
+  std::sort(out.index.begin(), out.index.end());
+  return out;
 }
 
 // Thresholds (docs/guards.md gives the reasoning).
@@ -107,10 +132,10 @@ bool any_nonfinite_labels(const D& d) {
     return any_nonfinite(d.labels());
 }
 
+// inputs_nonfinite: what scan_rows found in d's inputs.
 template <class D>
-void check_nonfinite(const D& d, const std::string& role, GuardSink& sink) {
-  if (!sink.on(guard::data_nonfinite) || (!any_nonfinite(d.inputs()) && !any_nonfinite_labels(d)))
-    return;
+void check_nonfinite(const D& d, const std::string& role, GuardSink& sink, bool inputs_nonfinite) {
+  if (!sink.on(guard::data_nonfinite) || (!inputs_nonfinite && !any_nonfinite_labels(d))) return;
   for (std::size_t i = 0; i < d.size(); ++i)
     for (std::size_t f = 0; f < D::features; ++f)
       if (!std::isfinite(d.input(i)[f])) {
@@ -177,6 +202,11 @@ void check_labels(const D& d, const std::string& role, GuardSink& sink) {
 }
 
 template <class D>
+void check_nonfinite(const D& d, const std::string& role, GuardSink& sink) {
+  check_nonfinite(d, role, sink, sink.on(guard::data_nonfinite) && any_nonfinite(d.inputs()));
+}
+
+template <class D>
 bool constant_on_every_row(const D& d, std::size_t f, typename D::scalar value) {
   for (std::size_t i = 0; i < d.size(); ++i)
     if (d.input(i)[f] != value) return false;
@@ -197,14 +227,19 @@ void check_features(const D& d, const std::string& role, bool training, GuardSin
   // Blocks of rows summed in the data's own precision (vectorises), then added in double.
   constexpr std::size_t block = 256;
   std::vector<S> bsum(F), bsq(F);
+  // The sampled rows are blocks of consecutive rows spread evenly over the data: memory is read
+  // in order (hardware prefetch works), and sorted data is still sampled from end to end.
   const std::size_t rows = std::min(d.size(), DataThresholds::statistics_rows);
-  const double stride = double(d.size()) / double(rows);
-  for (std::size_t start = 0; start < rows; start += block) {
+  const std::size_t blocks = (rows + block - 1) / block;
+  for (std::size_t b = 0; b < blocks; ++b) {
     std::fill(bsum.begin(), bsum.end(), S(0));
     std::fill(bsq.begin(), bsq.end(), S(0));
-    const std::size_t end = std::min(rows, start + block);
-    for (std::size_t r = start; r < end; ++r) {
-      const S* x = d.input(std::size_t(double(r) * stride));
+    const std::size_t count = std::min(block, rows - b * block);
+    const std::size_t first = rows == d.size()
+                                  ? b * block  // every row, once
+                                  : (d.size() - count) * b / std::max<std::size_t>(blocks - 1, 1);
+    for (std::size_t r = first; r < first + count; ++r) {
+      const S* x = d.input(r);
       for (std::size_t f = 0; f < F; ++f) {
         bsum[f] += x[f];
         bsq[f] += x[f] * x[f];
@@ -249,10 +284,9 @@ void check_features(const D& d, const std::string& role, bool training, GuardSin
                   ". They carry no information and cannot be standardised. Drop them.");
 }
 
-// Returns the index of the training rows, which the leakage guard reuses.
+// index: d's rows sorted by hash (scan_rows); returned for the leakage guard to reuse.
 template <class D>
-RowIndex check_duplicates(const D& d, const std::string& role, GuardSink& sink) {
-  RowIndex index = index_rows(d);
+RowIndex check_duplicates(const D& d, const std::string& role, GuardSink& sink, RowIndex index) {
   // Rows with equal hashes are neighbours; a row counts once if it equals an earlier one.
   std::size_t dup = 0, first = d.size();
   for (std::size_t a = 0; a < index.size();) {

@@ -364,12 +364,14 @@ class Model {
   template <class D>
   void check_data_guards(const D& train, const D* validation, std::size_t batch,
                          detail::GuardSink& sink) {
-    detail::check_nonfinite(train, "training", sink);
+    const bool index_rows =
+        sink.on(guard::data_duplicates) || (validation && sink.on(guard::data_leakage));
+    auto scan = detail::scan_rows(train, sink.on(guard::data_nonfinite), index_rows);
+    detail::check_nonfinite(train, "training", sink, scan.nonfinite);
     detail::check_labels(train, "training", sink);
     detail::check_features(train, "training", true, sink);
     detail::RowIndex rows;
-    if (sink.on(guard::data_duplicates) || (validation && sink.on(guard::data_leakage)))
-      rows = detail::check_duplicates(train, "training", sink);
+    if (index_rows) rows = detail::check_duplicates(train, "training", sink, std::move(scan.index));
     detail::check_imbalance(train, "training", sink);
     if (validation) {
       detail::check_nonfinite(*validation, "validation", sink);
