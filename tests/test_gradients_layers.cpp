@@ -9,6 +9,8 @@ using RealOf = Real<Shape<N>>;
 
 template <class Act>
 using DenseWith = Sequential<Input<Shape<5>, double>, Dense<4, Act>, Dense<3, Act>>;
+template <class... Conv>
+using ImageNet = Sequential<Input<Shape<7, 6, 2>, double>, Conv..., Flatten, Dense<3>>;
 
 TEST_CASE("Dense with every activation matches finite differences", "[gradient][dense]") {
   testing::expect_gradients<DenseWith<Linear>, Mse, RealOf<3>>();
@@ -21,14 +23,27 @@ TEST_CASE("Dense with every activation matches finite differences", "[gradient][
   testing::expect_gradients<DenseWith<Softmax>, Mse, RealOf<3>>();
 }
 
+TEST_CASE("Activations whose derivative follows from the output run in place, the rest keep z",
+          "[gradient][activation]") {
+  using Relu = Dense<4, ReLU>::Layer<Shape<5>, double, 2>;
+  using Gelu = Dense<4, GELU>::Layer<Shape<5>, double, 2>;
+  STATIC_REQUIRE(Relu::cache_per_sample == 4);  // the output gradient only
+  STATIC_REQUIRE(Gelu::cache_per_sample == 8);  // pre-activations too
+  // A negative slope (or ELU scale) makes y > 0 for some z < 0: the derivative needs z again.
+  STATIC_REQUIRE(detail::derivative_from_output<LeakyReLU<>>);
+  STATIC_REQUIRE_FALSE(detail::derivative_from_output<LeakyReLU<std::ratio<-1, 2>>>);
+  STATIC_REQUIRE_FALSE(detail::derivative_from_output<ELU<std::ratio<-1>>>);
+  testing::expect_gradients<DenseWith<LeakyReLU<std::ratio<-1, 2>>>, Mse, RealOf<3>>();
+  testing::expect_gradients<DenseWith<ELU<std::ratio<-1>>>, Mse, RealOf<3>>();
+  testing::expect_gradients<ImageNet<Conv2D<3, Kernel<3>, LeakyReLU<std::ratio<-1, 2>>>>, Mse,
+                            RealOf<3>>();
+}
+
 TEST_CASE("Standalone activations match finite differences", "[gradient][activation]") {
   using Net = Sequential<Input<Shape<4>, double>, Dense<6>, Activation<Tanh>, Dense<5>,
                          Activation<Softmax>, Dense<3>, Activation<ELU<std::ratio<1, 2>>>>;
   testing::expect_gradients<Net, Mse, RealOf<3>>();
 }
-
-template <class... Conv>
-using ImageNet = Sequential<Input<Shape<7, 6, 2>, double>, Conv..., Flatten, Dense<3>>;
 
 TEST_CASE("Conv2D valid, same and strided match finite differences", "[gradient][conv]") {
   testing::expect_gradients<ImageNet<Conv2D<3, Kernel<3, 3>, ReLU>>, Mse, RealOf<3>>();

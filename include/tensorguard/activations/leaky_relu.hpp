@@ -13,6 +13,7 @@ struct LeakyReLU {
   static constexpr Initializer initializer = Initializer::he_normal;
   static constexpr bool elementwise = true;
   static constexpr double alpha = static_cast<double>(Alpha::num) / static_cast<double>(Alpha::den);
+  static constexpr bool derivative_from_output = alpha >= 0;  // then z > 0 exactly when y > 0
   template <class T>
   TG_HOST_DEVICE static T forward(T z) {
     return z > T(0) ? z : T(alpha) * z;

@@ -10,6 +10,7 @@ struct Tanh {
   static constexpr OutputDomain domain = OutputDomain::symmetric_unit;
   static constexpr Initializer initializer = Initializer::glorot_uniform;
   static constexpr bool elementwise = true;
+  static constexpr bool derivative_from_output = true;  // 1 - y^2
   template <class T>
   TG_HOST_DEVICE static T forward(T z) {
     using std::tanh;

@@ -115,6 +115,13 @@ void initialize_weights(T* w, std::size_t n, std::size_t fan_in, std::size_t fan
   }
 }
 
+// An activation whose derivative at z is a function of y = A(z) alone (A::derivative(y, y)
+// equals A::derivative(z, y)): a layer applies it in place and keeps no pre-activations.
+template <class A>
+inline constexpr bool derivative_from_output = requires {
+  requires A::derivative_from_output;
+};
+
 // Activation over `count` values grouped by the last axis (`last` values per group).
 template <class A, class B, class T>
 void activation_forward(B& backend, const T* z, T* y, std::size_t count, std::size_t last) {

@@ -51,7 +51,10 @@ struct Conv2D {
   template <class In, class T, std::size_t Position>
   class Layer {
     using Act = activation;
-    static constexpr bool keeps_logits = !std::is_same_v<Act, Linear>;
+    static constexpr bool activated = !std::is_same_v<Act, Linear>;
+    // Pre-activations are kept only where backward (or a fused loss) needs them: ReLU-like
+    // activations are applied in place, their derivative read from the output.
+    static constexpr bool keeps_logits = activated && !detail::derivative_from_output<Act>;
     static constexpr WindowGeometry g = detail::window_geometry<kernel, stride, padding, In>;
     static constexpr std::size_t positions = g.out_h * g.out_w;
     static constexpr std::size_t patch = g.patch_size();
@@ -65,10 +68,11 @@ struct Conv2D {
     using spec = Conv2D;
     static constexpr std::size_t parameter_count = Filters * patch + Filters;
     static constexpr std::size_t state_count = 0;
-    static constexpr std::size_t cache_per_sample =
-        (pointwise ? 0 : 2 * patch * positions) + (keeps_logits ? 2 * Filters * positions : 0);
+    static constexpr std::size_t cache_per_sample = (pointwise ? 0 : 2 * patch * positions) +
+                                                    (keeps_logits ? Filters * positions : 0) +
+                                                    (activated ? Filters * positions : 0);
     static constexpr double flops_per_sample =
-        (2.0 * Filters * patch + Filters + (keeps_logits ? 4.0 * Filters : 0.0)) * positions;
+        (2.0 * Filters * patch + Filters + (activated ? 4.0 * Filters : 0.0)) * positions;
 
     static std::string kind() {
       std::string k = "Conv2D<" + std::to_string(Filters) + ", " +
@@ -94,10 +98,8 @@ struct Conv2D {
         cols_.resize(batch * patch * positions);
         dcols_.resize(batch * patch * positions);
       }
-      if constexpr (keeps_logits) {
-        z_.resize(batch * Filters * positions);
-        dz_.resize(batch * Filters * positions);
-      }
+      if constexpr (keeps_logits) z_.resize(batch * Filters * positions);
+      if constexpr (activated) dz_.resize(batch * Filters * positions);
     }
 
     template <class B>
@@ -114,11 +116,13 @@ struct Conv2D {
                    patch, T(1), z, Filters);
       if constexpr (keeps_logits)
         detail::activation_forward<Act>(backend, z, y, columns * Filters, Filters);
+      else if constexpr (activated)
+        backend.template activation_in_place<Act>(y, columns * Filters);
     }
     template <class B>
     void backward(B& backend, const T* x, const T* y, const T* dy, T* dx, std::size_t n) {
-      if constexpr (keeps_logits) {
-        detail::activation_backward<Act>(backend, z_.data(), y, dy, dz_.data(),
+      if constexpr (activated) {
+        detail::activation_backward<Act>(backend, keeps_logits ? z_.data() : y, y, dy, dz_.data(),
                                          n * positions * Filters, Filters);
         backward_from_logits(backend, x, dz_.data(), dx, n);
       } else {

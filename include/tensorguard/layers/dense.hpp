@@ -72,7 +72,10 @@ struct Dense {
   template <class In, class T, std::size_t Position>
   class Layer {
     using Act = activation;
-    static constexpr bool keeps_logits = !std::is_same_v<Act, Linear>;
+    static constexpr bool activated = !std::is_same_v<Act, Linear>;
+    // Pre-activations are kept only where backward (or a fused loss) needs them: ReLU-like
+    // activations are applied in place, their derivative read from the output.
+    static constexpr bool keeps_logits = activated && !detail::derivative_from_output<Act>;
 
    public:
     using input_shape = In;
@@ -82,9 +85,10 @@ struct Dense {
     static constexpr std::size_t parameter_count = Units * fan_in + Units;
     static constexpr std::size_t state_count = 0;
     // Kept per sample for backward: pre-activations and their gradient.
-    static constexpr std::size_t cache_per_sample = keeps_logits ? 2 * Units : 0;
+    static constexpr std::size_t cache_per_sample =
+        (keeps_logits ? Units : 0) + (activated ? Units : 0);
     static constexpr double flops_per_sample =
-        2.0 * Units * fan_in + Units + (keeps_logits ? 4.0 * Units : 0.0);
+        2.0 * Units * fan_in + Units + (activated ? 4.0 * Units : 0.0);
 
     static std::string kind() {
       return "Dense<" + std::to_string(Units) + detail::activation_suffix<Act>() + ">";
@@ -100,10 +104,8 @@ struct Dense {
       std::fill_n(b_, Units, T(0));
     }
     void reserve(std::size_t batch) {
-      if constexpr (keeps_logits) {
-        z_.resize(batch * Units);
-        dz_.resize(batch * Units);
-      }
+      if constexpr (keeps_logits) z_.resize(batch * Units);
+      if constexpr (activated) dz_.resize(batch * Units);
     }
 
     template <class B>
@@ -112,12 +114,16 @@ struct Dense {
       backend.fill_columns(z, b_, Units, n);  // the bias, then += W x
       backend.gemm(B::Op::none, B::Op::none, Units, n, fan_in, T(1), w_, Units, x, fan_in, T(1), z,
                    Units);
-      if constexpr (keeps_logits) detail::activation_forward<Act>(backend, z, y, n * Units, Units);
+      if constexpr (keeps_logits)
+        detail::activation_forward<Act>(backend, z, y, n * Units, Units);
+      else if constexpr (activated)
+        backend.template activation_in_place<Act>(y, n * Units);
     }
     template <class B>
     void backward(B& backend, const T* x, const T* y, const T* dy, T* dx, std::size_t n) {
-      if constexpr (keeps_logits) {
-        detail::activation_backward<Act>(backend, z_.data(), y, dy, dz_.data(), n * Units, Units);
+      if constexpr (activated) {
+        detail::activation_backward<Act>(backend, keeps_logits ? z_.data() : y, y, dy, dz_.data(),
+                                         n * Units, Units);
         backward_from_logits(backend, x, dz_.data(), dx, n);
       } else {
         backward_from_logits(backend, x, dy, dx, n);

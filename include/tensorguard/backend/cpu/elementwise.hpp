@@ -12,6 +12,10 @@ struct Elementwise {
   static void activation_forward(const T* __restrict z, T* __restrict y, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) y[i] = A::forward(z[i]);
   }
+  template <class A, class T>
+  static void activation_in_place(T* y, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) y[i] = A::forward(y[i]);
+  }
   // dz = dy * A'(z) (y = A(z) is passed for activations whose derivative is cheaper from it).
   template <class A, class T>
   static void activation_backward(const T* __restrict z, const T* __restrict y,
