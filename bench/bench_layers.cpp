@@ -1,6 +1,7 @@
 // Forward and backward of each layer of the Fashion-MNIST MLP and CNN, alone, at batch
 // 32/64/128, with items/s and GFLOP/s (from each layer's constexpr FLOP count; backward counted
-// as twice the forward, once for a first layer, which computes no input gradient).
+// as twice the forward, once for a layer with no parameters before it, which computes no input
+// gradient, as in training).
 // Written against the backend seam: each backend is one more registration in main.
 // Run: build-bench/bench/bench_layers --benchmark_repetitions=5
 //      --benchmark_report_aggregates_only=true
@@ -93,13 +94,21 @@ void register_layers(const std::string& model) {
           if constexpr (!requires { L::aliases_input; }) {
             const std::string name = std::string(Backend::name) + "/" + model + "/layer " +
                                      std::to_string(I + 2) + " " + L::kind();
-            constexpr bool first = I == 0;  // no input gradient: the model's input is data
+            // As in training: an input gradient only where parameters below need it.
+            constexpr bool input_gradient = []<std::size_t... J>(std::index_sequence<J...>) {
+              return (std::size_t{0} + ... +
+                      std::remove_reference_t<
+                          decltype(std::declval<Body&>().template layer<J>())>::parameter_count) >
+                     0;
+            }
+            (std::make_index_sequence<I>{});
             benchmark::RegisterBenchmark((name + "/forward").c_str(), forward<L, Backend>)
                 ->Arg(32)
                 ->Arg(64)
                 ->Arg(128)
                 ->Unit(benchmark::kMicrosecond);
-            benchmark::RegisterBenchmark((name + "/backward").c_str(), backward<L, Backend, !first>)
+            benchmark::RegisterBenchmark((name + "/backward").c_str(),
+                                         backward<L, Backend, input_gradient>)
                 ->Arg(32)
                 ->Arg(64)
                 ->Arg(128)
