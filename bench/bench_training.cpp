@@ -49,10 +49,10 @@ void train_step(benchmark::State& state) {
                                                  benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// One CNN training step at batch 128 on 1 or 2 threads (the argument).
+// One training step on 1 or 2 threads (the first argument) at a batch size (the second).
 template <class Net>
 void train_step_threads(benchmark::State& state) {
-  const std::size_t batch = 128;
+  const auto batch = std::size_t(state.range(1));
   const auto& data = synthetic(1024).first(batch);
   tg::Model<Net, tg::loss::SparseCategoricalCrossentropy> model;
   model.backend().set_threads(unsigned(state.range(0)));
@@ -89,6 +89,7 @@ template <class Net>
 void predict(benchmark::State& state) {
   const auto& data = synthetic(1024);
   tg::Model<Net, tg::loss::SparseCategoricalCrossentropy> model;
+  model.backend().set_threads(unsigned(state.range(1)));  // threads (the second argument)
   for (auto _ : state) benchmark::DoNotOptimize(model.predict(data, std::size_t(state.range(0))));
   state.SetItemsProcessed(std::int64_t(state.iterations() * data.size()));
 }
@@ -142,11 +143,22 @@ BENCHMARK(epoch<Cnn, training_only>)->Unit(benchmark::kMillisecond);
 BENCHMARK(data_guards_fashion_mnist)->Unit(benchmark::kMillisecond);
 BENCHMARK(train_step<Mlp>)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
 BENCHMARK(train_step<Cnn>)->Arg(32)->Arg(64)->Arg(128)->Unit(benchmark::kMicrosecond);
-BENCHMARK(train_step_threads<Cnn>)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(train_step_threads<Cnn>)
+    ->Args({1, 128})
+    ->Args({2, 128})
+    ->Args({1, 64})
+    ->Args({2, 64})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(train_step_threads<Mlp>)
+    ->Args({1, 128})
+    ->Args({2, 128})
+    ->Args({1, 64})
+    ->Args({2, 64})
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(train_step_working_set<Cnn>)
     ->RangeMultiplier(2)
     ->Range(512, 64 << 10)
     ->Unit(benchmark::kMicrosecond);
-BENCHMARK(predict<Mlp>)->Arg(256)->Unit(benchmark::kMillisecond);
-BENCHMARK(predict<Cnn>)->Arg(256)->Unit(benchmark::kMillisecond);
+BENCHMARK(predict<Mlp>)->Args({256, 1})->Args({256, 2})->Unit(benchmark::kMillisecond);
+BENCHMARK(predict<Cnn>)->Args({256, 1})->Args({256, 2})->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();
