@@ -131,3 +131,32 @@ TEST_CASE("Training with Dropout on two threads is reproducible from the seed", 
   const auto first = train();
   CHECK(first == train());
 }
+
+TEST_CASE("Two threads sum their gradients and step every optimizer as one thread does",
+          "[threads]") {
+  using Net = Sequential<Input<Shape<12>>, Dense<16, ReLU>, Dense<3, Softmax>>;
+  const auto data = testing::random_dataset<Shape<12>, 3>(96, 17);
+  auto train = [&](optim::Settings settings, unsigned threads) {
+    Model<Net, Sparse> model{settings};
+    model.backend().set_threads(threads);
+    // Guards off: no sampled step, so every update takes the threads' summed-and-stepped path.
+    model.fit(data, {.epochs = 3,
+                     .batch_size = 32,
+                     .shuffle = false,
+                     .verbose = Verbosity::silent,
+                     .guards = GuardPolicy::all(GuardLevel::off)});
+    return std::vector<float>(model.parameters().begin(), model.parameters().end());
+  };
+  for (const optim::Settings& settings :
+       {optim::Settings{optim::Adam{}}, optim::Settings{optim::AdamW{}},
+        optim::Settings{optim::SGD{.learning_rate = 0.1, .momentum = 0.9}},
+        optim::Settings{optim::RMSProp{}}}) {
+    const auto one = train(settings, 1), two = train(settings, 2);
+    float worst = 0;
+    for (std::size_t i = 0; i < one.size(); ++i) worst = std::max(worst, std::abs(one[i] - two[i]));
+    INFO("optimizer " << settings.index());
+    CHECK(worst < 1e-5f);
+    Model<Net, Sparse> untrained{settings};
+    CHECK(std::vector<float>(untrained.parameters().begin(), untrained.parameters().end()) != one);
+  }
+}

@@ -496,12 +496,18 @@ class Model {
     const bool sample = monitor && monitor->sampling(global_step_);
     const bool sample_update = monitor && monitor->sampling_updates(global_step_);
     ++global_step_;
-    const double loss = gradient_pass<D>(n, Mode::training, sample ? monitor : nullptr);
+    const double loss = split_gradient_pass<D>(n, Mode::training, sample ? monitor : nullptr);
     if (monitor) monitor->loss(epoch, step, loss / double(n));
-    if (sample) watch_gradients(*monitor, epoch, step);
-    if (sample_update) std::copy(params_.begin(), params_.end(), previous_params_.begin());
-    optimizer_.step(backend_, params_.data(), grads_.data(), parameter_count);
-    if (sample_update) monitor->update_ratio(update_ratio());
+    const unsigned parts = parts_for(n, Mode::training);
+    if (parts > 1 && !sample && !sample_update) {
+      sum_replica_gradients(parts, /*update=*/true);  // one parallel pass: sum, then step
+    } else {
+      if (parts > 1) sum_replica_gradients(parts, false);
+      if (sample) watch_gradients(*monitor, epoch, step);
+      if (sample_update) std::copy(params_.begin(), params_.end(), previous_params_.begin());
+      optimizer_.step(backend_, params_.data(), grads_.data(), parameter_count);
+      if (sample_update) monitor->update_ratio(update_ratio());
+    }
     return {loss, count_correct<D>(backend_, out_.data(), labels<D>().data(), n)};
   }
 
@@ -599,6 +605,14 @@ class Model {
   // over all n lands in grads_. Returns the summed loss. `watch` sees part 0's activations.
   template <class D>
   double gradient_pass(std::size_t n, Mode mode, detail::TrainingMonitor* watch) {
+    const double loss = split_gradient_pass<D>(n, mode, watch);
+    if (const unsigned parts = parts_for(n, mode); parts > 1) sum_replica_gradients(parts, false);
+    return loss;
+  }
+  // The same, leaving a split batch's gradients in the replicas (sum_replica_gradients adds
+  // them up).
+  template <class D>
+  double split_gradient_pass(std::size_t n, Mode mode, detail::TrainingMonitor* watch) {
     const unsigned parts = parts_for(n, mode);
     const double loss =
         for_parts(n, mode,
@@ -624,19 +638,27 @@ class Model {
                     }
                     return sum;
                   });
-    if (parts > 1) sum_replica_gradients(parts);
     return loss;
   }
-  void sum_replica_gradients(unsigned parts) {
+  // grads_ = the sum of the replicas' gradients, each thread taking a range of parameters; with
+  // `update`, each thread then applies the optimizer step to its range while it is in cache.
+  void sum_replica_gradients(unsigned parts, bool update) {
     if constexpr (threaded_backend) {
+      if (update) optimizer_.begin_step();
       auto job = [&](unsigned p) {
-        const std::size_t i0 = parameter_count * p / parts, i1 = parameter_count * (p + 1) / parts;
+        // Range bounds on 64-byte lines, so no two threads write the same line.
+        constexpr std::size_t line = 64 / sizeof(T);
+        auto bound = [&](unsigned q) {
+          return q == parts ? parameter_count : parameter_count * q / parts / line * line;
+        };
+        const std::size_t i0 = bound(p), i1 = bound(p + 1);
         T* out = grads_.data();
         std::copy(replicas_[0]->grads.data() + i0, replicas_[0]->grads.data() + i1, out + i0);
         for (unsigned q = 1; q < parts; ++q) {
           const T* in = replicas_[q]->grads.data();
           for (std::size_t i = i0; i < i1; ++i) out[i] += in[i];
         }
+        if (update) optimizer_.update(replicas_[p]->backend, params_.data(), out, i0, i1 - i0);
       };
       backend_.run_parts(parts, job);
     }

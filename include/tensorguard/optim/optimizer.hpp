@@ -30,8 +30,17 @@ class Optimizer {
 
   template <class B>
   void step(B& backend, T* params, const T* grads, std::size_t n) {
-    ++step_;
-    std::visit([&](const auto& s) { apply(backend, s, params, grads, n); }, settings_);
+    begin_step();
+    update(backend, params, grads, 0, n);
+  }
+  // A step in pieces, for threads that update disjoint ranges: begin_step once, then update
+  // each range [offset, offset + count) of the parameters, gradients and optimizer state.
+  void begin_step() { ++step_; }
+  template <class B>
+  void update(B& backend, T* params, const T* grads, std::size_t offset, std::size_t count) {
+    std::visit(
+        [&](const auto& s) { apply(backend, s, params + offset, grads + offset, count, offset); },
+        settings_);
   }
 
   double learning_rate() const {
@@ -48,23 +57,23 @@ class Optimizer {
 
  private:
   template <class B>
-  void apply(B& backend, const SGD& s, T* p, const T* g, std::size_t n) {
-    backend.sgd(p, g, state_[0].data(), n, T(s.learning_rate), T(s.momentum), s.nesterov);
+  void apply(B& backend, const SGD& s, T* p, const T* g, std::size_t n, std::size_t at) {
+    backend.sgd(p, g, state_[0].data() + at, n, T(s.learning_rate), T(s.momentum), s.nesterov);
   }
   template <class B>
-  void apply(B& backend, const Adam& s, T* p, const T* g, std::size_t n) {
-    backend.adam(p, g, state_[0].data(), state_[1].data(), n, T(s.learning_rate), T(s.beta1),
-                 T(s.beta2), T(s.epsilon), step_, T(0));
+  void apply(B& backend, const Adam& s, T* p, const T* g, std::size_t n, std::size_t at) {
+    backend.adam(p, g, state_[0].data() + at, state_[1].data() + at, n, T(s.learning_rate),
+                 T(s.beta1), T(s.beta2), T(s.epsilon), step_, T(0));
   }
   template <class B>
-  void apply(B& backend, const AdamW& s, T* p, const T* g, std::size_t n) {
-    backend.adam(p, g, state_[0].data(), state_[1].data(), n, T(s.learning_rate), T(s.beta1),
-                 T(s.beta2), T(s.epsilon), step_, T(s.weight_decay));
+  void apply(B& backend, const AdamW& s, T* p, const T* g, std::size_t n, std::size_t at) {
+    backend.adam(p, g, state_[0].data() + at, state_[1].data() + at, n, T(s.learning_rate),
+                 T(s.beta1), T(s.beta2), T(s.epsilon), step_, T(s.weight_decay));
   }
   template <class B>
-  void apply(B& backend, const RMSProp& s, T* p, const T* g, std::size_t n) {
-    backend.rmsprop(p, g, state_[0].data(), state_[1].data(), n, T(s.learning_rate), T(s.rho),
-                    T(s.momentum), T(s.epsilon));
+  void apply(B& backend, const RMSProp& s, T* p, const T* g, std::size_t n, std::size_t at) {
+    backend.rmsprop(p, g, state_[0].data() + at, state_[1].data() + at, n, T(s.learning_rate),
+                    T(s.rho), T(s.momentum), T(s.epsilon));
   }
 
   Settings settings_;
