@@ -1,9 +1,11 @@
 // Whole training steps and predict for the MLP and the CNN of the Fashion-MNIST examples, at
-// batch 32/64/128, with items/s and GFLOP/s (training counted as 3x the forward FLOPs).
-// Run: cmake -S . -B build-bench -DTG_BUILD_BENCH=ON && cmake --build build-bench -j2 --target
-// bench_training
-//      && build-bench/bench/bench_training --benchmark_repetitions=5
-//      --benchmark_report_aggregates_only
+// batch 32/64/128 (predict also 256), on one and two threads, with items/s and GFLOP/s
+// (training counted as 3x the forward FLOPs, predict as 1x); whole epochs with the guards off
+// and on; the micro-batch working-set sweep.
+// Run (docs/performance.md):
+//   cmake -S . -B build-bench -DTG_BUILD_BENCH=ON && cmake --build build-bench -j2
+//   build-bench/bench/bench_training --benchmark_repetitions=5
+//     --benchmark_report_aggregates_only=true --benchmark_enable_random_interleaving=true
 #include <benchmark/benchmark.h>
 
 #include <map>
@@ -92,6 +94,8 @@ void predict(benchmark::State& state) {
   model.backend().set_threads(unsigned(state.range(1)));  // threads (the second argument)
   for (auto _ : state) benchmark::DoNotOptimize(model.predict(data, std::size_t(state.range(0))));
   state.SetItemsProcessed(std::int64_t(state.iterations() * data.size()));
+  state.counters["GFLOP/s"] = benchmark::Counter(Net::flops_per_sample * double(data.size()) * 1e-9,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
 }
 }  // namespace
 
@@ -159,6 +163,6 @@ BENCHMARK(train_step_working_set<Cnn>)
     ->RangeMultiplier(2)
     ->Range(512, 64 << 10)
     ->Unit(benchmark::kMicrosecond);
-BENCHMARK(predict<Mlp>)->Args({256, 1})->Args({256, 2})->Unit(benchmark::kMillisecond);
-BENCHMARK(predict<Cnn>)->Args({256, 1})->Args({256, 2})->Unit(benchmark::kMillisecond);
+BENCHMARK(predict<Mlp>)->ArgsProduct({{32, 64, 128, 256}, {1, 2}})->Unit(benchmark::kMillisecond);
+BENCHMARK(predict<Cnn>)->ArgsProduct({{32, 64, 128, 256}, {1, 2}})->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();
