@@ -57,7 +57,11 @@ TEST_CASE("Conv2D valid, same and strided match finite differences", "[gradient]
 
 TEST_CASE("Pooling layers match finite differences", "[gradient][pool]") {
   using Front = Conv2D<3, Kernel<2>, Same>;
+  // Windows that tile the image, leaving a row (7 = 3 x 2 + 1) or two columns (6 = 1 x 4 + 2)
+  // uncovered; overlapping windows; padded windows.
   testing::expect_gradients<ImageNet<Front, MaxPool2D<Pool<2, 2>>>, Mse, RealOf<3>>();
+  testing::expect_gradients<ImageNet<Front, MaxPool2D<Pool<2, 4>>>, Mse, RealOf<3>>();
+  testing::expect_gradients<ImageNet<Front, MaxPool2D<Pool<3, 3>, Stride<2, 1>>>, Mse, RealOf<3>>();
   testing::expect_gradients<ImageNet<Front, MaxPool2D<Pool<3, 2>, Stride<2, 1>, Same>>, Mse,
                             RealOf<3>>();
   testing::expect_gradients<ImageNet<Front, AvgPool2D<Pool<2, 2>>>, Mse, RealOf<3>>();
