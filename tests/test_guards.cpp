@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <tensorguard/tensorguard.hpp>
 
+#include "random_dataset.hpp"
+
 namespace tg = tensorguard;
 using namespace tg;
 
@@ -168,6 +170,29 @@ TEST_CASE("TG-DATA-MEMORY stops before allocating and names the largest batch th
   GuardPolicy tight;
   tight.memory_limit_bytes = Model<Mlp, Sparse>::training_state_bytes + 4096;
   const auto report = run(model, blobs(500, 12), {.batch_size = 500, .guards = tight});
+  REQUIRE(report.fired(guard::data_memory));
+  CHECK(report.find(guard::data_memory)->message.find("largest batch that fits is") !=
+        std::string::npos);
+}
+
+TEST_CASE(
+    "TG-DATA-MEMORY counts the layer buffers of one micro-batch, of the whole batch with "
+    "BatchNormalization",
+    "[guards]") {
+  using Cnn = Sequential<Input<Shape<28, 28, 1>>, Conv2D<32, Kernel<3>, ReLU>, MaxPool2D<Pool<2>>,
+                         Flatten, Dense<10, Softmax>>;
+  using NormalizedCnn =
+      Sequential<Input<Shape<28, 28, 1>>, Conv2D<32, Kernel<3>>, BatchNormalization,
+                 Activation<ReLU>, MaxPool2D<Pool<2>>, Flatten, Dense<10, Softmax>>;
+  const auto data = testing::random_dataset<Shape<28, 28, 1>, 10>(2048, 21);
+  GuardPolicy limit;
+  limit.memory_limit_bytes = std::size_t(64) << 20;
+  // Whole, 2048 samples of layer buffers would need about 0.9 GB; micro-batches need 16 MiB.
+  Model<Cnn, Sparse> cnn;
+  CHECK(!run(cnn, data, {.epochs = 0, .batch_size = 2048, .guards = limit})
+             .fired(guard::data_memory));
+  Model<NormalizedCnn, Sparse> normalized;
+  const auto report = run(normalized, data, {.epochs = 0, .batch_size = 2048, .guards = limit});
   REQUIRE(report.fired(guard::data_memory));
   CHECK(report.find(guard::data_memory)->message.find("largest batch that fits is") !=
         std::string::npos);

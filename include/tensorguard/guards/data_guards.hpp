@@ -388,23 +388,41 @@ inline std::size_t available_memory_bytes() {
   return 0;
 }
 
+// What training holds for a batch of b samples: `fixed` bytes (parameters, gradients, optimizer
+// state), `per_sample` bytes for each sample of the batch (inputs, outputs, output gradients),
+// and `layer_per_sample` bytes of layer buffers for at most `layer_cap` samples (the model runs
+// larger batches in micro-batches of that many samples in all).
+struct MemoryUse {
+  std::size_t fixed, per_sample, layer_per_sample, layer_cap;
+  std::size_t bytes(std::size_t b) const {
+    return fixed + b * per_sample + std::min(b, layer_cap) * layer_per_sample;
+  }
+  std::size_t largest_batch(std::size_t available) const {
+    if (available < fixed) return 0;
+    const std::size_t room = available - fixed;
+    const std::size_t small = room / (per_sample + layer_per_sample);
+    if (small <= layer_cap) return small;
+    return (room - layer_cap * layer_per_sample) / std::max<std::size_t>(per_sample, 1);
+  }
+};
+
 // Before allocating: what a batch needs against what is available.
-inline void check_memory(std::size_t fixed_bytes, std::size_t bytes_per_sample, std::size_t batch,
-                         GuardSink& sink) {
+inline void check_memory(const MemoryUse& use, std::size_t batch, GuardSink& sink) {
   if (!sink.on(guard::data_memory)) return;
   const std::size_t available = sink.policy().memory_limit_bytes ? *sink.policy().memory_limit_bytes
                                                                  : available_memory_bytes();
-  const std::size_t needed = fixed_bytes + batch * bytes_per_sample;
+  const std::size_t needed = use.bytes(batch);
   if (available == 0 || needed <= available) return;
-  const std::size_t fits =
-      available > fixed_bytes ? (available - fixed_bytes) / bytes_per_sample : 0;
+  const std::size_t fits = use.largest_batch(available);
+  const std::size_t layers = std::min(batch, use.layer_cap) * use.layer_per_sample;
   sink.fire(guard::data_memory, 0, 0, double(needed),
             "batch " + std::to_string(batch) + " needs " + fmt(double(needed) / (1 << 20), 4) +
-                " MiB (" + fmt(double(bytes_per_sample) / 1024, 4) + " KiB per sample plus " +
-                fmt(double(fixed_bytes) / (1 << 20), 4) +
-                " MiB of parameters, gradients and "
-                "optimizer state) but " +
-                fmt(double(available) / (1 << 20), 4) + " MiB are available. " +
+                " MiB (" + fmt(double(use.fixed) / (1 << 20), 4) +
+                " MiB of parameters, gradients and optimizer state, " +
+                fmt(double(layers) / (1 << 20), 4) + " MiB of layer buffers and " +
+                fmt(double(batch * use.per_sample) / (1 << 20), 4) +
+                " MiB of batch inputs and outputs) but " + fmt(double(available) / (1 << 20), 4) +
+                " MiB are available. " +
                 (fits ? "The largest batch that fits is " + std::to_string(fits) + "."
                       : std::string("Not even one sample fits: shrink the model.")));
 }

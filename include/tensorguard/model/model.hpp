@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <numeric>
 #include <optional>
@@ -379,8 +380,21 @@ class Model {
       detail::check_features(*validation, "validation", false, sink);
       detail::check_leakage(train, rows, *validation, "validation", sink);
     }
-    const std::size_t buffers = (input_shape::size + 2 * output_shape::size) * sizeof(T);
-    detail::check_memory(training_state_bytes, activation_bytes_per_sample + buffers, batch, sink);
+    detail::check_memory(memory_use(batch), batch, sink);
+  }
+
+  // What fit holds for a batch: the batch's inputs, outputs and output gradients, and the layer
+  // buffers of one micro-batch per thread (of the whole batch where samples are coupled).
+  detail::MemoryUse memory_use(std::size_t batch) const {
+    const unsigned parts = parts_for(batch, Mode::training);
+    const std::size_t layers = Body::cache_per_sample * sizeof(T);
+    detail::MemoryUse use{
+        training_state_bytes + (parts > 1 ? parts : 0) * parameter_count * sizeof(T),
+        (input_shape::size + 2 * output_shape::size) * sizeof(T), layers,
+        std::numeric_limits<std::size_t>::max()};
+    if constexpr (splits_training_batches)
+      use.layer_cap = parts * piece_size((batch + parts - 1) / parts, Mode::training, parts);
+    return use;
   }
 
   // ln K for a K-class cross-entropy (ln 2 for binary): the loss of uniform predictions.
@@ -550,7 +564,8 @@ class Model {
     }
   }
 
-  // One replica per extra part: its own layer buffers, gradients and single-threaded backend.
+  // One replica per part of a split batch: its own layer buffers, gradients and single-threaded
+  // backend (the model's own body and backend serve unsplit batches).
   struct Replica {
     Body body;
     Buffer<T> grads;
