@@ -44,6 +44,5 @@ int main(int argc, char** argv) {
   const auto pred = net->forward(test.images()).argmax(1);
   const double accuracy =
       pred.eq(test.targets()).sum().item<double>() / double(test.images().size(0));
-  std::printf("train loss %.4f, test accuracy %.2f%%\n", loss_sum / double(steps),
-              100 * accuracy);
+  std::printf("train loss %.4f, test accuracy %.2f%%\n", loss_sum / double(steps), 100 * accuracy);
 }
