@@ -5,11 +5,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../activations/domain.hpp"
 #include "../activations/linear.hpp"
 #include "../activations/softmax.hpp"
+#include "../core/buffer.hpp"
 #include "../core/random.hpp"
 #include "../core/shape.hpp"
 
@@ -138,6 +140,49 @@ void activation_backward(B& backend, const T* z, const T* y, const T* dy, T* dz,
   else
     backend.softmax_backward(y, dy, dz, last, count / last);
 }
+
+// The activation built into Dense and Conv2D, after their GEMM: where the pre-activations and
+// their gradient live. Width values per sample, Last of them on the last axis. Pre-activations
+// are kept only where backward (or a fused loss) needs them: ReLU-like activations are applied
+// in place, their derivative read from the output.
+template <class A, class T, std::size_t Width, std::size_t Last>
+class ActivationStage {
+ public:
+  static constexpr bool active = !std::is_same_v<A, Linear>;
+  static constexpr bool keeps_logits = active && !derivative_from_output<A>;
+  static constexpr std::size_t cache_per_sample = (keeps_logits ? Width : 0) + (active ? Width : 0);
+  static constexpr double flops_per_sample = active ? 4.0 * Width : 0.0;
+
+  void reserve(std::size_t batch) {
+    if constexpr (keeps_logits) z_.resize(batch * Width);
+    if constexpr (active) dz_.resize(batch * Width);
+  }
+  // Where the GEMM writes the pre-activations of samples whose outputs go to y.
+  T* pre_activations(T* y) { return keeps_logits ? z_.data() : y; }
+  template <class B>
+  void forward(B& backend, T* y, std::size_t n) {
+    if constexpr (keeps_logits)
+      activation_forward<A>(backend, z_.data(), y, n * Width, Last);
+    else if constexpr (active)
+      backend.template activation_in_place<A>(y, n * Width);
+  }
+  // The gradient of the pre-activations (dy itself when there is no activation).
+  template <class B>
+  const T* backward(B& backend, const T* y, const T* dy, std::size_t n) {
+    if constexpr (!active) {
+      return dy;
+    } else {
+      activation_backward<A>(backend, keeps_logits ? z_.data() : y, y, dy, dz_.data(), n * Width,
+                             Last);
+      return dz_.data();
+    }
+  }
+  // Pre-activations of the last forward pass, for losses fused with Softmax/Sigmoid.
+  const T* logits() const { return z_.data(); }
+
+ private:
+  Buffer<T> z_, dz_;
+};
 
 }  // namespace detail
 }  // namespace tensorguard

@@ -51,12 +51,9 @@ struct Conv2D {
   template <class In, class T, std::size_t Position>
   class Layer {
     using Act = activation;
-    static constexpr bool activated = !std::is_same_v<Act, Linear>;
-    // Pre-activations are kept only where backward (or a fused loss) needs them: ReLU-like
-    // activations are applied in place, their derivative read from the output.
-    static constexpr bool keeps_logits = activated && !detail::derivative_from_output<Act>;
     static constexpr WindowGeometry g = detail::window_geometry<kernel, stride, padding, In>;
     static constexpr std::size_t positions = g.out_h * g.out_w;
+    using Stage = detail::ActivationStage<Act, T, Filters * positions, Filters>;
     static constexpr std::size_t patch = g.patch_size();
     // A 1x1, stride-1 convolution is a plain GEMM over the input: no im2col copy.
     static constexpr bool pointwise =
@@ -68,11 +65,10 @@ struct Conv2D {
     using spec = Conv2D;
     static constexpr std::size_t parameter_count = Filters * patch + Filters;
     static constexpr std::size_t state_count = 0;
-    static constexpr std::size_t cache_per_sample = (pointwise ? 0 : 2 * patch * positions) +
-                                                    (keeps_logits ? Filters * positions : 0) +
-                                                    (activated ? Filters * positions : 0);
+    static constexpr std::size_t cache_per_sample =
+        (pointwise ? 0 : 2 * patch * positions) + Stage::cache_per_sample;
     static constexpr double flops_per_sample =
-        (2.0 * Filters * patch + Filters + (activated ? 4.0 * Filters : 0.0)) * positions;
+        (2.0 * Filters * patch + Filters) * positions + Stage::flops_per_sample;
 
     static std::string kind() {
       std::string k = "Conv2D<" + std::to_string(Filters) + ", " +
@@ -98,8 +94,7 @@ struct Conv2D {
         cols_.resize(batch * patch * positions);
         dcols_.resize(batch * patch * positions);
       }
-      if constexpr (keeps_logits) z_.resize(batch * Filters * positions);
-      if constexpr (activated) dz_.resize(batch * Filters * positions);
+      stage_.reserve(batch);
     }
 
     template <class B>
@@ -109,27 +104,18 @@ struct Conv2D {
         backend.im2col(g, x, cols_.data(), n);
         cols = cols_.data();
       }
-      T* z = keeps_logits ? z_.data() : y;
+      T* z = stage_.pre_activations(y);
       const std::size_t columns = n * positions;
       backend.fill_columns(z, b_, Filters, columns);  // the bias, then += W cols
       backend.gemm(B::Op::none, B::Op::none, Filters, columns, patch, T(1), w_, Filters, cols,
                    patch, T(1), z, Filters);
-      if constexpr (keeps_logits)
-        detail::activation_forward<Act>(backend, z, y, columns * Filters, Filters);
-      else if constexpr (activated)
-        backend.template activation_in_place<Act>(y, columns * Filters);
+      stage_.forward(backend, y, n);
     }
     template <class B>
     void backward(B& backend, const T* x, const T* y, const T* dy, T* dx, std::size_t n) {
-      if constexpr (activated) {
-        detail::activation_backward<Act>(backend, keeps_logits ? z_.data() : y, y, dy, dz_.data(),
-                                         n * positions * Filters, Filters);
-        backward_from_logits(backend, x, dz_.data(), dx, n);
-      } else {
-        backward_from_logits(backend, x, dy, dx, n);
-      }
+      backward_from_logits(backend, x, stage_.backward(backend, y, dy, n), dx, n);
     }
-    const T* logits() const { return z_.data(); }
+    const T* logits() const { return stage_.logits(); }
     template <class B>
     void backward_from_logits(B& backend, const T* x, const T* dz, T* dx, std::size_t n) {
       const std::size_t columns = n * positions;
@@ -146,7 +132,8 @@ struct Conv2D {
 
    private:
     T *w_ = nullptr, *dw_ = nullptr, *b_ = nullptr, *db_ = nullptr;
-    Buffer<T> cols_, dcols_, z_, dz_;
+    Buffer<T> cols_, dcols_;
+    Stage stage_;
   };
 };
 

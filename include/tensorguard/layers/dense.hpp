@@ -72,10 +72,7 @@ struct Dense {
   template <class In, class T, std::size_t Position>
   class Layer {
     using Act = activation;
-    static constexpr bool activated = !std::is_same_v<Act, Linear>;
-    // Pre-activations are kept only where backward (or a fused loss) needs them: ReLU-like
-    // activations are applied in place, their derivative read from the output.
-    static constexpr bool keeps_logits = activated && !detail::derivative_from_output<Act>;
+    using Stage = detail::ActivationStage<Act, T, Units, Units>;
 
    public:
     using input_shape = In;
@@ -85,10 +82,9 @@ struct Dense {
     static constexpr std::size_t parameter_count = Units * fan_in + Units;
     static constexpr std::size_t state_count = 0;
     // Kept per sample for backward: pre-activations and their gradient.
-    static constexpr std::size_t cache_per_sample =
-        (keeps_logits ? Units : 0) + (activated ? Units : 0);
+    static constexpr std::size_t cache_per_sample = Stage::cache_per_sample;
     static constexpr double flops_per_sample =
-        2.0 * Units * fan_in + Units + (activated ? 4.0 * Units : 0.0);
+        2.0 * Units * fan_in + Units + Stage::flops_per_sample;
 
     static std::string kind() {
       return "Dense<" + std::to_string(Units) + detail::activation_suffix<Act>() + ">";
@@ -103,34 +99,22 @@ struct Dense {
       detail::initialize_weights(w_, Units * fan_in, fan_in, Units, Act::initializer, rng);
       std::fill_n(b_, Units, T(0));
     }
-    void reserve(std::size_t batch) {
-      if constexpr (keeps_logits) z_.resize(batch * Units);
-      if constexpr (activated) dz_.resize(batch * Units);
-    }
+    void reserve(std::size_t batch) { stage_.reserve(batch); }
 
     template <class B>
     void forward(B& backend, const T* x, T* y, std::size_t n, Mode) {
-      T* z = keeps_logits ? z_.data() : y;
+      T* z = stage_.pre_activations(y);
       backend.fill_columns(z, b_, Units, n);  // the bias, then += W x
       backend.gemm(B::Op::none, B::Op::none, Units, n, fan_in, T(1), w_, Units, x, fan_in, T(1), z,
                    Units);
-      if constexpr (keeps_logits)
-        detail::activation_forward<Act>(backend, z, y, n * Units, Units);
-      else if constexpr (activated)
-        backend.template activation_in_place<Act>(y, n * Units);
+      stage_.forward(backend, y, n);
     }
     template <class B>
     void backward(B& backend, const T* x, const T* y, const T* dy, T* dx, std::size_t n) {
-      if constexpr (activated) {
-        detail::activation_backward<Act>(backend, keeps_logits ? z_.data() : y, y, dy, dz_.data(),
-                                         n * Units, Units);
-        backward_from_logits(backend, x, dz_.data(), dx, n);
-      } else {
-        backward_from_logits(backend, x, dy, dx, n);
-      }
+      backward_from_logits(backend, x, stage_.backward(backend, y, dy, n), dx, n);
     }
     // Pre-activations of the last forward pass, for losses fused with Softmax/Sigmoid.
-    const T* logits() const { return z_.data(); }
+    const T* logits() const { return stage_.logits(); }
     template <class B>
     void backward_from_logits(B& backend, const T* x, const T* dz, T* dx, std::size_t n) {
       backend.gemm(B::Op::none, B::Op::transpose, Units, fan_in, n, T(1), dz, Units, x, fan_in,
@@ -143,7 +127,7 @@ struct Dense {
 
    private:
     T *w_ = nullptr, *dw_ = nullptr, *b_ = nullptr, *db_ = nullptr;
-    Buffer<T> z_, dz_;
+    Stage stage_;
   };
 };
 
