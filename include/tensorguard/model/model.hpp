@@ -510,9 +510,10 @@ class Model {
     const bool sample = monitor && monitor->sampling(global_step_);
     const bool sample_update = monitor && monitor->sampling_updates(global_step_);
     ++global_step_;
-    const double loss = split_gradient_pass<D>(n, Mode::training, sample ? monitor : nullptr);
-    if (monitor) monitor->loss(epoch, step, loss / double(n));
     const unsigned parts = parts_for(n, Mode::training);
+    const double loss =
+        split_gradient_pass<D>(n, Mode::training, parts, sample ? monitor : nullptr);
+    if (monitor) monitor->loss(epoch, step, loss / double(n));
     if (parts > 1 && !sample && !sample_update) {
       sum_replica_gradients(parts, /*update=*/true);  // one parallel pass: sum, then step
     } else {
@@ -568,21 +569,27 @@ class Model {
   // backend (the model's own body and backend serve unsplit batches).
   struct Replica {
     Body body;
-    Buffer<T> grads;
+    Buffer<T> own_grads;  // replica 0 writes the model's grads_ instead
+    T* grads = nullptr;
     Backend backend{1u};
     std::size_t reserved = 0;
   };
   void prepare_replicas(unsigned parts) {
     while (replicas_.size() < parts) {
       auto r = std::make_unique<Replica>();
-      r->grads.resize(parameter_count);
+      if (replicas_.empty()) {
+        r->grads = grads_.data();
+      } else {
+        r->own_grads.resize(parameter_count);
+        r->grads = r->own_grads.data();
+      }
       // Seeds the replica's own random layers (Dropout) without writing the shared weights.
       Buffer<T> scratch(parameter_count), scratch_state(state_count);
-      ParameterSlots<T> seeding{scratch.data(), r->grads.data(), scratch_state.data()};
+      ParameterSlots<T> seeding{scratch.data(), r->grads, scratch_state.data()};
       r->body.attach(seeding);
       Rng rng(seed_ + 0x9E3779B97F4A7C15ull * (replicas_.size() + 1));
       r->body.initialize(rng);
-      ParameterSlots<T> shared{params_.data(), r->grads.data(), state_.data()};
+      ParameterSlots<T> shared{params_.data(), r->grads, state_.data()};
       r->body.attach(shared);
       replicas_.push_back(std::move(r));
     }
@@ -593,11 +600,10 @@ class Model {
     reserved = piece;
   }
 
-  // fn(body, backend, grads, first sample, count, part) for each part of n samples; returns the
-  // sum of what fn returns.
+  // fn(body, backend, grads, first sample, count, part) for each of `parts` (parts_for) parts of
+  // n samples; returns the sum of what fn returns.
   template <class Fn>
-  double for_parts(std::size_t n, Mode mode, Fn&& fn) {
-    const unsigned parts = parts_for(n, mode);
+  double for_parts(std::size_t n, Mode mode, unsigned parts, Fn&& fn) {
     if (parts == 1) {
       reserve_body(body_, body_reserved_, piece_size(n, mode, 1));
       return fn(body_, backend_, grads_.data(), std::size_t{0}, n, 0u);
@@ -609,7 +615,7 @@ class Model {
         Replica& r = *replicas_[p];
         const std::size_t begin = n * p / parts, end = n * (p + 1) / parts;
         reserve_body(r.body, r.reserved, piece_size(end - begin, mode, parts));
-        results[p] = fn(r.body, r.backend, r.grads.data(), begin, end - begin, p);
+        results[p] = fn(r.body, r.backend, r.grads, begin, end - begin, p);
       };
       backend_.run_parts(parts, job);
     }
@@ -620,17 +626,18 @@ class Model {
   // over all n lands in grads_. Returns the summed loss. `watch` sees part 0's activations.
   template <class D>
   double gradient_pass(std::size_t n, Mode mode, detail::TrainingMonitor* watch) {
-    const double loss = split_gradient_pass<D>(n, mode, watch);
-    if (const unsigned parts = parts_for(n, mode); parts > 1) sum_replica_gradients(parts, false);
+    const unsigned parts = parts_for(n, mode);
+    const double loss = split_gradient_pass<D>(n, mode, parts, watch);
+    if (parts > 1) sum_replica_gradients(parts, false);
     return loss;
   }
-  // The same, leaving a split batch's gradients in the replicas (sum_replica_gradients adds
-  // them up).
+  // The same over `parts` parts, leaving a split batch's gradients in the replicas
+  // (sum_replica_gradients adds them up).
   template <class D>
-  double split_gradient_pass(std::size_t n, Mode mode, detail::TrainingMonitor* watch) {
-    const unsigned parts = parts_for(n, mode);
+  double split_gradient_pass(std::size_t n, Mode mode, unsigned parts,
+                             detail::TrainingMonitor* watch) {
     const double loss =
-        for_parts(n, mode,
+        for_parts(n, mode, parts,
                   [&](Body& body, Backend& backend, T* grads, std::size_t begin, std::size_t count,
                       unsigned part) {
                     backend.fill(grads, T(0), parameter_count);
@@ -655,8 +662,9 @@ class Model {
                   });
     return loss;
   }
-  // grads_ = the sum of the replicas' gradients, each thread taking a range of parameters; with
-  // `update`, each thread then applies the optimizer step to its range while it is in cache.
+  // grads_ (replica 0's) += the other replicas' gradients, each thread taking a range of
+  // parameters; with `update`, each thread then applies the optimizer step to its range while
+  // it is in cache.
   void sum_replica_gradients(unsigned parts, bool update) {
     if constexpr (threaded_backend) {
       if (update) optimizer_.begin_step();
@@ -667,10 +675,9 @@ class Model {
           return q == parts ? parameter_count : parameter_count * q / parts / line * line;
         };
         const std::size_t i0 = bound(p), i1 = bound(p + 1);
-        T* out = grads_.data();
-        std::copy(replicas_[0]->grads.data() + i0, replicas_[0]->grads.data() + i1, out + i0);
+        T* out = grads_.data();  // already replica 0's gradients
         for (unsigned q = 1; q < parts; ++q) {
-          const T* in = replicas_[q]->grads.data();
+          const T* in = replicas_[q]->grads;
           for (std::size_t i = i0; i < i1; ++i) out[i] += in[i];
         }
         if (update) optimizer_.update(replicas_[p]->backend, params_.data(), out, i0, i1 - i0);
@@ -685,7 +692,7 @@ class Model {
   void inference_pass(const T* x, T* y, std::size_t n, After&& after) {
     const unsigned parts = parts_for(n, Mode::inference);
     for_parts(
-        n, Mode::inference,
+        n, Mode::inference, parts,
         [&](Body& body, Backend& backend, T*, std::size_t begin, std::size_t count, unsigned part) {
           const std::size_t piece = piece_size(count, Mode::inference, parts);
           for (std::size_t s = begin; s < begin + count; s += piece) {
