@@ -13,14 +13,13 @@
 #include <utility>
 #include <vector>
 
+#include "models.hpp"
+
 namespace tg = tensorguard;
 
 namespace {
-using Mlp = tg::Sequential<tg::Input<tg::Shape<28, 28, 1>>, tg::Flatten, tg::Dense<128, tg::ReLU>,
-                           tg::Dense<10, tg::Softmax>>;
-using Cnn =
-    tg::Sequential<tg::Input<tg::Shape<28, 28, 1>>, tg::Conv2D<32, tg::Kernel<3, 3>, tg::ReLU>,
-                   tg::MaxPool2D<tg::Pool<2, 2>>, tg::Flatten, tg::Dense<10, tg::Softmax>>;
+using bench::Cnn;
+using bench::Mlp;
 
 // One layer with its parameters, inputs and output gradients, as a model would hold them.
 template <class L, class Backend>
@@ -95,13 +94,7 @@ void register_layers(const std::string& model) {
             const std::string name = std::string(Backend::name) + "/" + model + "/layer " +
                                      std::to_string(I + 2) + " " + L::kind();
             // As in training: an input gradient only where parameters below need it.
-            constexpr bool input_gradient = []<std::size_t... J>(std::index_sequence<J...>) {
-              return (std::size_t{0} + ... +
-                      std::remove_reference_t<
-                          decltype(std::declval<Body&>().template layer<J>())>::parameter_count) >
-                     0;
-            }
-            (std::make_index_sequence<I>{});
+            constexpr bool input_gradient = Body::template parameters_before < I >> 0;
             benchmark::RegisterBenchmark((name + "/forward").c_str(), forward<L, Backend>)
                 ->Arg(32)
                 ->Arg(64)

@@ -11,14 +11,13 @@
 #include <map>
 #include <tensorguard/tensorguard.hpp>
 
+#include "models.hpp"
+
 namespace tg = tensorguard;
 
 namespace {
-using Mlp = tg::Sequential<tg::Input<tg::Shape<28, 28, 1>>, tg::Flatten, tg::Dense<128, tg::ReLU>,
-                           tg::Dense<10, tg::Softmax>>;
-using Cnn =
-    tg::Sequential<tg::Input<tg::Shape<28, 28, 1>>, tg::Conv2D<32, tg::Kernel<3, 3>, tg::ReLU>,
-                   tg::MaxPool2D<tg::Pool<2, 2>>, tg::Flatten, tg::Dense<10, tg::Softmax>>;
+using bench::Cnn;
+using bench::Mlp;
 using Data = tg::Dataset<tg::Shape<28, 28, 1>, tg::ClassIndex<10>>;
 
 const Data& synthetic(std::size_t n) {

@@ -14,38 +14,17 @@
 #include <tensorguard/tensorguard.hpp>
 #include <vector>
 
+#include "models.hpp"
+#include "torch_models.hpp"
+
 namespace tg = tensorguard;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-using TgMlp = tg::Sequential<tg::Input<tg::Shape<28, 28, 1>>, tg::Flatten, tg::Dense<128, tg::ReLU>,
-                             tg::Dense<10, tg::Softmax>>;
-using TgCnn =
-    tg::Sequential<tg::Input<tg::Shape<28, 28, 1>>, tg::Conv2D<32, tg::Kernel<3, 3>, tg::ReLU>,
-                   tg::MaxPool2D<tg::Pool<2, 2>>, tg::Flatten, tg::Dense<10, tg::Softmax>>;
-
-struct TorchMlp : torch::nn::Module {
-  torch::nn::Linear fc1{nullptr}, fc2{nullptr};
-  TorchMlp() {
-    fc1 = register_module("fc1", torch::nn::Linear(784, 128));
-    fc2 = register_module("fc2", torch::nn::Linear(128, 10));
-  }
-  torch::Tensor forward(torch::Tensor x) {
-    return fc2->forward(torch::relu(fc1->forward(x.view({x.size(0), 784}))));
-  }
-};
-struct TorchCnn : torch::nn::Module {
-  torch::nn::Conv2d conv{nullptr};
-  torch::nn::Linear fc{nullptr};
-  TorchCnn() {
-    conv = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 32, 3)));
-    fc = register_module("fc", torch::nn::Linear(32 * 13 * 13, 10));
-  }
-  torch::Tensor forward(torch::Tensor x) {
-    x = torch::max_pool2d(torch::relu(conv->forward(x)), 2);
-    return fc->forward(x.view({x.size(0), -1}));
-  }
-};
+using TgCnn = bench::Cnn;
+using TgMlp = bench::Mlp;
+using bench::TorchCnn;
+using bench::TorchMlp;
 
 struct Result {
   double seconds, accuracy;

@@ -8,18 +8,9 @@
 
 #include <cstdio>
 
-struct Net : torch::nn::Module {
-  torch::nn::Conv2d conv{nullptr};
-  torch::nn::Linear fc{nullptr};
-  Net() {
-    conv = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 32, 3)));
-    fc = register_module("fc", torch::nn::Linear(32 * 13 * 13, 10));
-  }
-  torch::Tensor forward(torch::Tensor x) {
-    x = torch::max_pool2d(torch::relu(conv->forward(x)), 2);
-    return fc->forward(x.view({x.size(0), -1}));
-  }
-};
+#include "../torch_models.hpp"
+
+using Net = bench::TorchCnn;
 
 int main(int argc, char** argv) {
   const std::string folder = argc > 1 ? argv[1] : "/tmp/fmnist";

@@ -172,6 +172,14 @@ class Chain {
   }
   (indices{});
 
+  // Parameters of the layers before layer I: their gradients need layer I's input gradient,
+  // which backward computes only then (or when the chain's own input gradient is asked for).
+  template <std::size_t I>
+  static constexpr std::size_t parameters_before = []<std::size_t... J>(std::index_sequence<J...>) {
+    return (std::size_t{0} + ... + layer_t<J>::parameter_count);
+  }
+  (std::make_index_sequence<I>{});
+
   template <std::size_t I>
   layer_t<I>& layer() {
     return std::get<I>(layers_);
@@ -259,13 +267,6 @@ class Chain {
     else
       return outputs_[I].data();
   }
-
-  // Parameters of the layers before layer I: their gradients need layer I's input gradient.
-  template <std::size_t I>
-  static constexpr std::size_t parameters_before = []<std::size_t... J>(std::index_sequence<J...>) {
-    return (std::size_t{0} + ... + layer_t<J>::parameter_count);
-  }
-  (std::make_index_sequence<I>{});
 
   // Runs backward for layers I-1 down to 0. Layer i reads its output gradient from
   // grads_[(i + 1) % 2] (or dy for the last) and writes its input gradient to grads_[i % 2]
