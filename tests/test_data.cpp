@@ -6,24 +6,16 @@
 #include <fstream>
 #include <tensorguard/tensorguard.hpp>
 
+#include "test_files.hpp"
+
 namespace tg = tensorguard;
 using namespace tg;
 
 namespace {
-std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("tg_data_" + name)).string();
-}
-std::vector<unsigned char> idx_bytes(std::vector<std::uint32_t> dims,
-                                     const std::vector<unsigned char>& values) {
-  std::vector<unsigned char> out{0, 0, 0x08, static_cast<unsigned char>(dims.size())};
-  for (auto d : dims)
-    for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<unsigned char>(d >> s));
-  out.insert(out.end(), values.begin(), values.end());
-  return out;
-}
+using testing::idx_bytes;
+using testing::temp_path;
 void write_plain(const std::string& path, const std::vector<unsigned char>& bytes) {
-  std::ofstream(path, std::ios::binary)
-      .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+  testing::write_bytes(path, bytes);
 }
 void write_gzip(const std::string& path, const std::vector<unsigned char>& bytes) {
   gzFile f = gzopen(path.c_str(), "wb");

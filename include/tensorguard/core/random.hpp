@@ -15,6 +15,19 @@ class Rng {
     has_spare_ = false;
   }
 
+  // The whole generator state, for checkpoints: restoring it continues the same sequence.
+  struct State {
+    std::uint64_t words[4];
+    double spare;
+    bool has_spare;
+  };
+  State state() const { return {{state_[0], state_[1], state_[2], state_[3]}, spare_, has_spare_}; }
+  void set_state(const State& s) {
+    for (int i = 0; i < 4; ++i) state_[i] = s.words[i];
+    spare_ = s.spare;
+    has_spare_ = s.has_spare;
+  }
+
   std::uint64_t next() {
     const std::uint64_t result = rotl(state_[1] * 5, 7) * 9;
     const std::uint64_t t = state_[1] << 17;

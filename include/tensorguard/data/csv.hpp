@@ -1,10 +1,23 @@
 // CSV files of numeric features followed (or preceded) by labels.
+//
+// The reader follows RFC 4180 (quoted fields may hold the delimiter, doubled quotes and line
+// breaks), accepts LF, CRLF and CR-only line ends and skips a UTF-8 byte order mark. A number
+// must fill its whole cell: a feature cell that is not a number or a missing-value token, or a
+// label cell that is not a valid label, is an error naming the file, the line, the column and
+// the text. docs/data.md describes the rules.
 #pragma once
-#include <cstdlib>
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "dataset.hpp"
@@ -13,60 +26,373 @@ namespace tensorguard::data {
 
 struct CsvOptions {
   char delimiter = ',';
-  bool header = true;         // skip the first line
+  // Whether the first row is a header: unset, a first row with any cell that is neither a
+  // number nor a missing-value token is a header. Set, the file must agree (an error otherwise).
+  std::optional<bool> header = std::nullopt;
   bool labels_first = false;  // labels in the first columns instead of the last
+  // Cells that mean "missing" (compared after trimming spaces and tabs, case-sensitive): NaN in a
+  // feature cell, an error in a label cell.
+  std::vector<std::string> na_tokens = {"",     "NA",   "N/A",  "n/a",  "NaN",  "nan",
+                                        "-nan", "NULL", "null", "None", "#N/A", "?"};
 };
+
+namespace detail {
+
+// A cell's text for an error message: quoted, control bytes escaped, at most 40 bytes.
+inline std::string csv_show(std::string_view text) {
+  constexpr std::size_t limit = 40;
+  std::size_t n = text.size();
+  if (n > limit) {
+    n = limit;
+    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;  // whole UTF-8
+  }
+  std::string out = "'";
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7F) {
+      const char* hex = "0123456789abcdef";
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else {
+      out += char(c);
+    }
+  }
+  out += n < text.size() ? "'..." : "'";
+  return out;
+}
+
+inline std::string_view csv_trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// What a cell holds. `number`: a finite decimal number filling the cell (surrounding spaces
+// allowed, an optional sign, a decimal exponent); hexadecimal and the words inf/nan are not
+// numbers.
+struct CsvValue {
+  enum Kind { number, missing, text, out_of_range, not_finite } kind = text;
+  double value = 0;
+};
+
+inline CsvValue csv_value(std::string_view cell, const std::vector<std::string>& na_tokens) {
+  std::string_view s = csv_trim(cell);
+  for (const auto& token : na_tokens)
+    if (s == token) return {CsvValue::missing, 0};
+  if (!s.empty() && s.front() == '+') {  // from_chars refuses a plus sign; "+-1" stays text
+    if (s.size() < 2 || !((s[1] >= '0' && s[1] <= '9') || s[1] == '.')) return {};
+    s.remove_prefix(1);
+  }
+  if (s.empty()) return {};
+  double v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (end != s.data() + s.size()) return {};
+  if (ec == std::errc::result_out_of_range) return {CsvValue::out_of_range, 0};
+  if (ec != std::errc{}) return {};
+  if (!std::isfinite(v)) return {CsvValue::not_finite, 0};
+  return {CsvValue::number, v};
+}
+
+// Splits CSV text into records (rows of cells), counting physical lines. Blank lines (nothing but
+// spaces or tabs) are skipped.
+class CsvRecords {
+ public:
+  CsvRecords(std::string_view text, char delimiter, const std::string& where)
+      : text_(text), delimiter_(delimiter), where_(where) {}
+
+  // Reads the next record; false at the end of the text.
+  bool next() {
+    while (pos_ < text_.size()) {
+      read_record();
+      if (!blank()) return true;
+    }
+    cells_.clear();
+    return false;
+  }
+  std::size_t line() const { return record_line_; }  // where the record starts
+  std::size_t size() const { return cells_.size(); }
+  std::string_view cell(std::size_t i) const {
+    return std::string_view(buffer_).substr(cells_[i].begin, cells_[i].size);
+  }
+  std::size_t cell_line(std::size_t i) const { return cells_[i].line; }
+
+ private:
+  struct Cell {
+    std::size_t begin, size, line;
+    bool quoted;
+  };
+  bool at_line_end() const {
+    return pos_ >= text_.size() || text_[pos_] == '\n' || text_[pos_] == '\r';
+  }
+  bool space(std::size_t p) const {
+    return (text_[p] == ' ' || text_[p] == '\t') && text_[p] != delimiter_;
+  }
+  // Appends the line end at pos_ (if any) to the buffer when `keep`, and counts the line.
+  void take_line_end(bool keep) {
+    if (pos_ >= text_.size()) return;
+    const char c = text_[pos_++];
+    if (keep) buffer_ += c;
+    if (c == '\r' && pos_ < text_.size() && text_[pos_] == '\n') {
+      ++pos_;
+      if (keep) buffer_ += '\n';
+    }
+    ++line_;
+  }
+  void read_record() {
+    cells_.clear();
+    buffer_.clear();
+    record_line_ = line_;
+    while (true) {
+      Cell cell{buffer_.size(), 0, line_, false};
+      std::size_t p = pos_;
+      while (p < text_.size() && space(p)) ++p;
+      if (p < text_.size() && text_[p] == '"') {
+        cell.quoted = true;
+        read_quoted(p + 1, cells_.size() + 1);
+      } else {
+        const std::size_t start = pos_;
+        while (!at_line_end() && text_[pos_] != delimiter_) ++pos_;
+        buffer_.append(text_.substr(start, pos_ - start));
+      }
+      cell.size = buffer_.size() - cell.begin;
+      cells_.push_back(cell);
+      if (pos_ < text_.size() && text_[pos_] == delimiter_) {
+        ++pos_;
+        continue;
+      }
+      take_line_end(false);
+      return;
+    }
+  }
+  // From just after an opening quote to just after the closing one (and any spaces after it).
+  void read_quoted(std::size_t p, std::size_t column) {
+    const std::size_t open_line = line_;
+    pos_ = p;
+    while (true) {
+      if (pos_ >= text_.size())
+        throw std::runtime_error(where_ + " line " + std::to_string(open_line) + ", column " +
+                                 std::to_string(column) +
+                                 ": a quoted field opens here and is never closed (the file "
+                                 "ends inside it). Close the quote, or double a quote inside a "
+                                 "quoted field (\"\")");
+      const char c = text_[pos_];
+      if (c == '"') {
+        if (pos_ + 1 < text_.size() && text_[pos_ + 1] == '"') {
+          buffer_ += '"';
+          pos_ += 2;
+          continue;
+        }
+        ++pos_;
+        break;
+      }
+      if (c == '\n' || c == '\r') {
+        take_line_end(true);
+        continue;
+      }
+      buffer_ += c;
+      ++pos_;
+    }
+    while (pos_ < text_.size() && space(pos_)) ++pos_;
+    if (!at_line_end() && text_[pos_] != delimiter_) {
+      std::size_t end = pos_;
+      while (end < text_.size() && text_[end] != delimiter_ && text_[end] != '\n' &&
+             text_[end] != '\r')
+        ++end;
+      throw std::runtime_error(where_ + " line " + std::to_string(line_) + ", column " +
+                               std::to_string(column) + ": text " +
+                               csv_show(text_.substr(pos_, end - pos_)) +
+                               " follows a closing quote; a quote inside a quoted field is "
+                               "written twice (\"\")");
+    }
+  }
+  bool blank() const {
+    return cells_.size() == 1 && !cells_[0].quoted && csv_trim(cell(0)).empty();
+  }
+
+  std::string_view text_;
+  char delimiter_;
+  const std::string& where_;
+  std::size_t pos_ = 0, line_ = 1, record_line_ = 1;
+  std::string buffer_;
+  std::vector<Cell> cells_;
+};
+
+template <class S, class Labels, class T>
+Dataset<S, Labels, T> parse_csv_as(const char* who, std::string_view text,
+                                   const CsvOptions& options, const std::string& name) {
+  using D = Dataset<S, Labels, T>;
+  using label_value = typename D::label_value;
+  constexpr std::size_t features = S::size, label_cols = Labels::width;
+  const std::string where = std::string(who) + ": '" + name + "'";
+  const char delimiter = options.delimiter;
+  if (delimiter == '"' || delimiter == '\n' || delimiter == '\r')
+    throw std::invalid_argument(std::string(who) + ": the delimiter cannot be " +
+                                csv_show(std::string_view(&delimiter, 1)) +
+                                " (it is part of the CSV syntax)");
+  const std::string shape = std::to_string(features) + " features (" + S::to_string() + ") + " +
+                            std::to_string(label_cols) + " label columns (" + Labels::name() + ")";
+
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark
+  if (text.empty()) throw std::runtime_error(where + " is empty: expected rows of " + shape);
+  CsvRecords rec(text, delimiter, where);
+  if (!rec.next())
+    throw std::runtime_error(where + " holds only blank lines: expected rows of " + shape);
+
+  auto at = [&](std::size_t i) {
+    return where + " line " + std::to_string(rec.cell_line(i)) + ", column " +
+           std::to_string(i + 1) + ": ";
+  };
+  auto na_list = [&] {
+    std::string s = options.na_tokens.empty() ? "none configured" : "";
+    for (std::size_t i = 0; i < options.na_tokens.size(); ++i)
+      s += (i ? ", " : "") + csv_show(options.na_tokens[i]);
+    return s;
+  };
+
+  // The header: the first record, if it holds text.
+  std::optional<std::size_t> text_cell;
+  for (std::size_t i = 0; i < rec.size() && !text_cell; ++i)
+    if (csv_value(rec.cell(i), options.na_tokens).kind == CsvValue::text) text_cell = i;
+  if (options.header == true && !text_cell)
+    throw std::runtime_error(where + " line " + std::to_string(rec.line()) +
+                             ": header = true, but the first row holds only numbers (and "
+                             "missing values), so it is data, not a header. Leave .header "
+                             "unset to detect the header, or set .header = false");
+  if (options.header == false && text_cell)
+    throw std::runtime_error(at(*text_cell) + "header = false, but the first row holds " +
+                             csv_show(rec.cell(*text_cell)) +
+                             ", which is not a number: it is a header. Leave .header unset to "
+                             "detect the header, or set .header = true");
+  if (text_cell) {
+    const std::size_t header_line = rec.line();
+    if (!rec.next())
+      throw std::runtime_error(where + " has a header (line " + std::to_string(header_line) +
+                               ") but no data rows: expected rows of " + shape);
+  }
+
+  D out;
+  std::vector<T> x(features);
+  std::vector<label_value> y(label_cols);
+  const std::size_t f0 = options.labels_first ? label_cols : 0;
+  const std::size_t l0 = options.labels_first ? 0 : features;
+  do {
+    if (rec.size() != features + label_cols)
+      throw std::runtime_error(where + " line " + std::to_string(rec.line()) + " has " +
+                               std::to_string(rec.size()) + " columns but the dataset needs " +
+                               shape);
+    // A finite number that must also fit T (a float cannot hold 1e39).
+    auto fits = [&](std::size_t i, double v) {
+      if (std::fabs(v) > double(std::numeric_limits<T>::max()))
+        throw std::runtime_error(at(i) + csv_show(rec.cell(i)) +
+                                 " is too large for the dataset's scalar type");
+      return T(v);
+    };
+    auto refuse = [&](std::size_t i, const CsvValue& v, const std::string& expected) {
+      std::string why;
+      switch (v.kind) {
+        case CsvValue::out_of_range:
+          why = " is outside the range of a double";
+          break;
+        case CsvValue::not_finite:
+          why = " is not a finite number";
+          break;
+        case CsvValue::missing:
+          why = " is a missing value (one of CsvOptions::na_tokens)";
+          break;
+        default:
+          why = " is not a number";
+      }
+      throw std::runtime_error(at(i) + csv_show(rec.cell(i)) + why + "; " + expected);
+    };
+    for (std::size_t k = 0; k < features; ++k) {
+      const std::size_t i = f0 + k;
+      const CsvValue v = csv_value(rec.cell(i), options.na_tokens);
+      if (v.kind == CsvValue::number)
+        x[k] = fits(i, v.value);
+      else if (v.kind == CsvValue::missing)
+        x[k] = std::numeric_limits<T>::quiet_NaN();
+      else
+        refuse(i, v,
+               "a feature must be a finite decimal number or a missing-value token (" + na_list() +
+                   "). Fix the cell, or add the text to CsvOptions::na_tokens to read it as "
+                   "missing (NaN)");
+    }
+    for (std::size_t k = 0; k < label_cols; ++k) {
+      const std::size_t i = l0 + k;
+      const CsvValue v = csv_value(rec.cell(i), options.na_tokens);
+      if constexpr (Labels::kind == LabelKind::class_index) {
+        constexpr double limit = double(std::numeric_limits<std::int32_t>::max());
+        const std::string expected = Labels::name() + " labels are whole numbers in [0, " +
+                                     std::to_string(Labels::classes) +
+                                     "); a label cannot be missing (drop the row)";
+        if (v.kind != CsvValue::number) refuse(i, v, expected);
+        if (v.value != std::trunc(v.value))
+          throw std::runtime_error(at(i) + "label " + csv_show(rec.cell(i)) +
+                                   " is not a whole number; " + expected);
+        if (v.value < 0 || v.value >= double(Labels::classes) || v.value > limit)
+          throw std::runtime_error(at(i) + "label " + csv_show(rec.cell(i)) + " is outside [0, " +
+                                   std::to_string(Labels::classes) + "); " + expected +
+                                   ". If the file numbers classes from 1, renumber them from 0");
+        y[k] = static_cast<label_value>(v.value);
+      } else if constexpr (Labels::kind == LabelKind::binary) {
+        const std::string expected = "a Binary label is 0 or 1 and cannot be missing";
+        if (v.kind != CsvValue::number) refuse(i, v, expected);
+        if (v.value != 0 && v.value != 1)
+          throw std::runtime_error(at(i) + "label " + csv_show(rec.cell(i)) + " is not 0 or 1; " +
+                                   expected);
+        y[k] = label_value(v.value);
+      } else {
+        if (v.kind != CsvValue::number)
+          refuse(
+              i, v,
+              Labels::name() + " labels are finite numbers and cannot be missing (drop the row)");
+        y[k] = fits(i, v.value);
+      }
+    }
+    out.push_back(x, y);
+  } while (rec.next());
+  return out;
+}
+
+}  // namespace detail
+
+// Parses CSV text held in memory (read_csv reads a file and calls this); `name` stands for the
+// file in error messages. Throws std::runtime_error for anything wrong in the text and
+// std::invalid_argument for invalid options.
+template <class S, class Labels, class T = float>
+Dataset<S, Labels, T> parse_csv(std::string_view text, const CsvOptions& options = {},
+                                const std::string& name = "<memory>") {
+  return detail::parse_csv_as<S, Labels, T>("parse_csv", text, options, name);
+}
 
 // Each row: S::size feature values and the label columns (one class index for ClassIndex and
 // Binary, K values for OneHot<K>, S'::size values for Real<S'>).
 template <class S, class Labels, class T = float>
-Dataset<S, Labels, T> read_csv(const std::string& path, CsvOptions options = {}) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("read_csv: cannot open '" + path + "'");
-  using D = Dataset<S, Labels, T>;
-  constexpr std::size_t features = S::size, label_cols = Labels::width;
-  D out;
-  std::string line;
-  std::vector<double> cells;
-  std::vector<T> x(features);
-  std::vector<typename D::label_value> y(label_cols);
-  std::size_t line_no = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if ((line_no == 1 && options.header) || line.empty()) continue;
-    cells.clear();
-    std::size_t start = 0;
-    while (true) {
-      const std::size_t end = line.find(options.delimiter, start);
-      const std::string_view cell(line.data() + start,
-                                  (end == std::string::npos ? line.size() : end) - start);
-      // An empty or non-numeric cell is a missing value: NaN, caught by the data guards.
-      double v = std::numeric_limits<double>::quiet_NaN();
-      std::string text(cell);
-      if (!text.empty()) {
-        char* stop = nullptr;
-        v = std::strtod(text.c_str(), &stop);
-        if (stop == text.c_str()) v = std::numeric_limits<double>::quiet_NaN();
-      }
-      cells.push_back(v);
-      if (end == std::string::npos) break;
-      start = end + 1;
-    }
-    if (cells.size() != features + label_cols)
-      throw std::runtime_error(
-          "read_csv: '" + path + "' line " + std::to_string(line_no) + " has " +
-          std::to_string(cells.size()) + " columns but the dataset needs " +
-          std::to_string(features) + " features (" + S::to_string() + ") + " +
-          std::to_string(label_cols) + " label columns (" + Labels::name() + ")");
-    const std::size_t f0 = options.labels_first ? label_cols : 0;
-    const std::size_t l0 = options.labels_first ? 0 : features;
-    for (std::size_t i = 0; i < features; ++i) x[i] = T(cells[f0 + i]);
-    for (std::size_t i = 0; i < label_cols; ++i)
-      y[i] = static_cast<typename D::label_value>(cells[l0 + i]);
-    out.push_back(x, y);
-  }
-  return out;
+Dataset<S, Labels, T> read_csv(const std::string& path, const CsvOptions& options = {}) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto status = fs::status(path, ec);
+  if (fs::is_directory(status))
+    throw std::runtime_error("read_csv: '" + path + "' is a directory, not a CSV file");
+  if (!fs::exists(status))
+    throw std::runtime_error("read_csv: cannot open '" + path + "': no such file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw std::runtime_error("read_csv: cannot open '" + path +
+                             "' (it exists: is it readable by this user?)");
+  std::string text;
+  char chunk[1 << 14];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0)
+    text.append(chunk, std::size_t(in.gcount()));
+  if (in.bad()) throw std::runtime_error("read_csv: reading '" + path + "' failed");
+  return detail::parse_csv_as<S, Labels, T>("read_csv", text, options, path);
 }
 
 }  // namespace tensorguard::data

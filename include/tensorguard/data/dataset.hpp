@@ -89,6 +89,12 @@ class Dataset {
 
   // The samples at the given indices, in that order.
   Dataset subset(std::span<const std::size_t> indices) const {
+    const std::size_t n = size();
+    for (std::size_t k = 0; k < indices.size(); ++k)
+      if (indices[k] >= n)
+        throw std::out_of_range("Dataset::subset: index " + std::to_string(k) + " is row " +
+                                std::to_string(indices[k]) + " but the dataset has " +
+                                std::to_string(n) + " rows");
     Dataset out;
     out.reserve(indices.size());
     for (std::size_t i : indices) out.push_back({input(i), features}, {label(i), label_width});

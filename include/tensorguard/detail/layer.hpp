@@ -79,6 +79,12 @@ inline constexpr bool couples_samples = requires {
   requires L::couples_samples;
 };
 
+// Calls f(Rng&) for each random generator a layer or container holds, in declaration order.
+template <class L, class F>
+void visit_generators_of(L& layer, F& f) {
+  if constexpr (requires { layer.visit_generators(f); }) layer.visit_generators(f);
+}
+
 template <class Impl>
 LayerRecord leaf_record(const std::string& path, int depth) {
   return LayerRecord{path,

@@ -191,6 +191,10 @@ class Chain {
   void initialize(Rng& rng) {
     std::apply([&](auto&... l) { (l.initialize(rng), ...); }, layers_);
   }
+  template <class F>
+  void visit_generators(F&& f) {
+    std::apply([&](auto&... l) { (visit_generators_of(l, f), ...); }, layers_);
+  }
   void reserve(std::size_t batch) {
     std::apply([&](auto&... l) { (l.reserve(batch), ...); }, layers_);
     [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -313,6 +317,8 @@ struct InvalidChain {
   static constexpr bool couples_samples = false;
   void attach(ParameterSlots<T>&) {}
   void initialize(Rng&) {}
+  template <class F>
+  void visit_generators(F&&) {}
   void reserve(std::size_t) {}
   template <class B>
   void forward(B&, const T*, T*, std::size_t, Mode) {}

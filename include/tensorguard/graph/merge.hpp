@@ -69,6 +69,10 @@ class Merge {
   void initialize(Rng& rng) {
     std::apply([&](auto&... b) { (b.initialize(rng), ...); }, bodies_);
   }
+  template <class F>
+  void visit_generators(F&& f) {
+    std::apply([&](auto&... b) { (visit_generators_of(b, f), ...); }, bodies_);
+  }
   void reserve(std::size_t batch) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       ((std::get<I>(bodies_).reserve(batch),

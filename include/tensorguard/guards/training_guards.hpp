@@ -80,7 +80,8 @@ class TrainingMonitor {
     }
     // Minibatch losses are noisy: the rising rule reads an exponential moving average
     // (as fastai's learning-rate finder does), against its lowest value so far.
-    smooth_ = steps_ == 1 ? value : 0.9 * smooth_ + 0.1 * value;
+    smooth_ = steps_ == 1 || restart_smoothing_ ? value : 0.9 * smooth_ + 0.1 * value;
+    restart_smoothing_ = false;
     lowest_smooth_ = std::min(lowest_smooth_, smooth_);
     rising_ = smooth_ > previous_smooth_ ? rising_ + 1 : 0;
     previous_smooth_ = smooth_;
@@ -148,6 +149,22 @@ class TrainingMonitor {
     }
     s.seen += count;
   }
+
+  // A resumed fit: the epochs before the checkpoint, so epoch-level rules see the whole run,
+  // and the first loss of the run (NaN when unknown), without judging them again.
+  void replay_epoch(std::size_t epoch, double train_loss, double val_loss) {
+    epoch_losses_.push_back(train_loss);
+    if (!std::isnan(val_loss) && val_loss < best_val_)
+      best_val_ = val_loss, best_epoch_ = epoch, train_at_best_ = train_loss;
+  }
+  void replay_first_loss(double first, std::size_t steps) {
+    if (steps == 0) return;
+    first_ = last_ = first;
+    steps_ = steps;
+    restart_smoothing_ = true;  // the moving average starts again from the next loss
+  }
+  double first_loss() const { return first_; }
+  std::size_t steps() const { return steps_; }
 
   void end_epoch(std::size_t epoch, double train_loss, double val_loss, double train_acc,
                  double val_acc) {
@@ -232,7 +249,8 @@ class TrainingMonitor {
   // Training loss going up and down by more than 5% for four epochs in a row.
   void judge_oscillation(std::size_t epoch) {
     const auto& l = epoch_losses_;
-    if (l.size() < 5) return;
+    // Four direction changes need six losses: each compares epochs i-2, i-1 and i.
+    if (l.size() < 6) return;
     int flips = 0;
     for (std::size_t i = l.size() - 4; i < l.size(); ++i) {
       const double change = (l[i] - l[i - 1]) / std::max(std::abs(l[i - 1]), 1e-12);
@@ -243,7 +261,7 @@ class TrainingMonitor {
       sink_.fire(guard::train_oscillation, epoch, 0, double(flips),
                  "the training loss went up and down by more than 5% in each of the last four "
                  "epochs (" +
-                     fmt(l[l.size() - 5]) + " ... " + fmt(l.back()) +
+                     fmt(l[l.size() - 6]) + " ... " + fmt(l.back()) +
                      "). The steps "
                      "overshoot the minimum. " +
                      lr_advice("too high"));
@@ -278,6 +296,7 @@ class TrainingMonitor {
   double first_ = NAN, last_ = NAN;
   double smooth_ = 0, previous_smooth_ = INFINITY, lowest_smooth_ = INFINITY;
   std::size_t rising_ = 0;
+  bool restart_smoothing_ = false;
   std::vector<double> window_, update_ratios_, epoch_losses_;
   std::vector<LayerStats> stats_;
   double best_val_ = INFINITY, train_at_best_ = NAN;

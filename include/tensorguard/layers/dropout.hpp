@@ -45,6 +45,11 @@ struct Dropout {
 
     void attach(ParameterSlots<T>&) {}
     void initialize(Rng& rng) { rng_.reseed(rng.next()); }
+    // Every random generator of the layer, in a fixed order (checkpoints save their state).
+    template <class F>
+    void visit_generators(F&& f) {
+      f(rng_);
+    }
     void reserve(std::size_t batch) { mask_.resize(batch * In::size); }
     template <class B>
     void forward(B& backend, const T* x, T* y, std::size_t n, Mode mode) {

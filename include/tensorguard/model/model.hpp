@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <limits>
@@ -29,6 +30,7 @@
 #include "../optim/optimizer.hpp"
 #include "../training/history.hpp"
 #include "../training/progress.hpp"
+#include "checkpoint.hpp"
 #include "compatibility.hpp"
 #include "sequential.hpp"
 #include "summary.hpp"
@@ -57,6 +59,8 @@ struct FitOptions {
   std::vector<Callback> callbacks{};
   GuardPolicy guards{};  // levels per guard; GuardPolicy::all(off) disables
   std::optional<EarlyStopping> early_stopping{};  // stop when val_loss stops improving
+  std::optional<CheckpointOptions> checkpoint{};  // write the training state as it goes
+  std::string resume_from{};                      // a checkpoint to continue from (it must exist)
 };
 
 // Smith's learning-rate range test (find_learning_rate): the rate grows exponentially each
@@ -89,6 +93,12 @@ class Model {
   using input_shape = typename Net::input_shape;
   using output_shape = typename Net::output_shape;
   using T = scalar;
+
+ private:
+  using Body = typename Net::body;
+  using OutputActivation = typename Net::output_activation;
+
+ public:
   // The loss against the output layer (the model's own checks run in Sequential).
   using loss_verdict = detail::verdict_of<detail::loss_verdict<Net, Loss>()>;
   static_assert(sizeof(loss_verdict));  // a model_error here names the mistake (docs/errors.md)
@@ -131,6 +141,22 @@ class Model {
       return {};
   }
 
+  // The data guards fit runs before its first step, alone (the options' validation set,
+  // batch size and guard levels apply): a GuardReport of the warnings, GuardStop for a stop.
+  template <class D>
+  GuardReport check_data(const D& train, const FitOptions<D>& options = {}) {
+    using verdict = detail::data_verdict_t<Net, Loss, D>;
+    static_assert(sizeof(verdict));  // a model_error here names the mistake (docs/errors.md)
+    GuardReport report;
+    if constexpr (detail::is_passed<verdict>) {
+      check_fit_options(train, options);
+      detail::GuardSink sink(options.guards, report);
+      check_data_guards(train, options.validation ? &options.validation->get() : nullptr,
+                        std::min(options.batch_size, train.size()), sink);
+    }
+    return report;
+  }
+
   template <class D>
   Evaluation evaluate(const D& data, std::size_t batch_size = 256) {
     using verdict = detail::data_verdict_t<Net, Loss, D>;
@@ -149,17 +175,34 @@ class Model {
     static_assert(sizeof(verdict));  // a model_error here names the mistake (docs/errors.md)
     LearningRateSearch out;
     if constexpr (detail::is_passed<verdict>) {
-      if (train.size() == 0 || options.steps < 2 ||
-          !(options.start > 0 && options.end > options.start))
+      if (train.size() == 0 || options.steps < 2 || options.batch_size == 0 ||
+          !(std::isfinite(options.start) && std::isfinite(options.end) && options.start > 0 &&
+            options.end > options.start))
         throw std::invalid_argument(
-            "find_learning_rate: needs data, steps >= 2 and 0 < start < end");
+            "find_learning_rate: needs data, steps >= 2, batch_size >= 1 and finite 0 < start < "
+            "end; got " +
+            std::to_string(train.size()) + " samples, steps " + std::to_string(options.steps) +
+            ", batch_size " + std::to_string(options.batch_size) + ", start " +
+            detail::fmt(options.start) + ", end " + detail::fmt(options.end));
+      // The same data checks fit makes: a class index out of range would index outside the
+      // output, and NaN inputs make every loss NaN.
+      {
+        GuardPolicy policy;
+        GuardReport report;
+        detail::GuardSink sink(policy, report);
+        detail::check_nonfinite(train, "training", sink);
+        detail::check_labels(train, "training", sink);
+      }
+      // Everything a step changes is restored afterwards: weights, normalisation state, the
+      // optimizer (settings, moments, step count) and the random generators.
       const Buffer<T> params = params_, state = state_;
-      const double original_rate = optimizer_.learning_rate();
+      const optim::Optimizer<T> optimizer = optimizer_;
+      const auto generators = save_generators();
       const std::size_t batch = std::min(options.batch_size, train.size());
       reserve<D>(batch);
       order_.resize(train.size());
       for (std::size_t i = 0; i < order_.size(); ++i) order_[i] = i;
-      optimizer_.reserve(parameter_count);
+      optimizer_.reserve(parameter_count);  // a fresh optimizer for the search
       double average = 0, best = INFINITY;
       std::size_t cursor = order_.size();
       for (std::size_t i = 0; i < options.steps; ++i) {
@@ -189,8 +232,8 @@ class Model {
       }
       std::copy(params.begin(), params.end(), params_.begin());
       std::copy(state.begin(), state.end(), state_.begin());
-      optimizer_.set_learning_rate(original_rate);
-      optimizer_.reserve(parameter_count);
+      optimizer_ = optimizer;
+      restore_generators(generators);
     }
     return out;
   }
@@ -239,12 +282,34 @@ class Model {
     detail::write_weights(path, records(), params_.data(), params_.size(), state_.data(),
                           state_.size());
   }
-  // Throws WeightsMismatch naming the first layer that differs; the model is unchanged then.
+  // Loads weights from a weights file (version 1 or 2) or from a checkpoint. Throws
+  // WeightsMismatch naming the first layer that differs, or what is corrupt; the model is
+  // unchanged then. The optimizer starts afresh (zero moments, step 0): its state belonged to
+  // the training that produced other weights. To continue a run, resume from a checkpoint.
   void load(const std::string& path) {
-    Buffer<T> params(parameter_count), state(state_count);
-    detail::read_weights(path, records(), params.data(), params.size(), state.data(), state.size());
-    std::copy(params.begin(), params.end(), params_.begin());
-    std::copy(state.begin(), state.end(), state_.begin());
+    const auto bytes = detail::read_whole_file(path, "load");
+    const std::span<const unsigned char> view(bytes);
+    if (detail::is_checkpoint(view)) {
+      auto s = detail::parse_checkpoint<T>(view, path, records(), parameter_count, state_count);
+      std::copy(s.params.begin(), s.params.end(), params_.begin());
+      std::copy(s.state.begin(), s.state.end(), state_.begin());
+    } else {
+      Buffer<T> params(parameter_count), state(state_count);
+      detail::parse_weights(view, path, records(), params.data(), params.size(), state.data(),
+                            state.size());
+      std::copy(params.begin(), params.end(), params_.begin());
+      std::copy(state.begin(), state.end(), state_.begin());
+    }
+    optimizer_.reserve(parameter_count);
+  }
+
+  // What a checkpoint holds, after checking it against this model; the model is not touched.
+  CheckpointSummary read_checkpoint(const std::string& path) const {
+    const auto s = detail::read_checkpoint<T>(path, records(), parameter_count, state_count);
+    return {
+        s.epoch,          s.batch_size,
+        s.samples,        std::visit([](const auto& o) { return std::string(o.name); }, s.settings),
+        s.optimizer_step, s.history};
   }
 
   static std::vector<LayerRecord> records() {
@@ -266,6 +331,18 @@ class Model {
   double loss_and_gradient(std::span<const T> inputs,
                            std::span<const typename D::label_value> targets, Mode mode) {
     const std::size_t n = inputs.size() / input_shape::size;
+    if (n == 0 || inputs.size() % input_shape::size != 0 || targets.size() != n * D::label_width)
+      throw std::invalid_argument(
+          "loss_and_gradient: " + std::to_string(inputs.size()) + " input values and " +
+          std::to_string(targets.size()) + " target values; each sample needs " +
+          std::to_string(input_shape::size) + " inputs (" + input_shape::to_string() + ") and " +
+          std::to_string(D::label_width) + " targets (" + D::labels_type::name() + ")");
+    if constexpr (D::labels_type::kind == LabelKind::class_index)
+      for (std::size_t i = 0; i < targets.size(); ++i)
+        if (targets[i] < 0 || std::size_t(targets[i]) >= D::labels_type::classes)
+          throw std::invalid_argument("loss_and_gradient: target " + std::to_string(i) +
+                                      " is class " + std::to_string(targets[i]) + " outside [0, " +
+                                      std::to_string(D::labels_type::classes) + ")");
     reserve<D>(n);
     backend_.copy(inputs.data(), x_.data(), inputs.size());
     std::copy(targets.begin(), targets.end(), labels<D>().data());
@@ -273,10 +350,58 @@ class Model {
   }
 
  private:
+  // The best epoch's weights, for early stopping.
+  struct BestWeights {
+    double score = INFINITY;
+    std::size_t epoch = 0, waited = 0;
+    Buffer<T> params, state;
+    bool observe(Model& m, EpochLogs& logs, const EarlyStopping& rule) {
+      const double value = std::isnan(logs.val_loss) ? logs.loss : logs.val_loss;
+      if (value < score - rule.min_delta) {
+        score = value, epoch = logs.epoch, waited = 0;
+        params = m.params_;
+        state = m.state_;
+        return false;
+      }
+      return ++waited >= rule.patience;
+    }
+    void restore(Model& m) const {
+      if (epoch == 0) return;
+      std::copy(params.begin(), params.end(), m.params_.begin());
+      std::copy(state.begin(), state.end(), m.state_.begin());
+    }
+  };
+
+  template <class D>
+  static void check_fit_options(const D& train, const FitOptions<D>& options) {
+    if (options.batch_size == 0) throw std::invalid_argument("fit: batch_size must be at least 1");
+    if (options.epochs == 0)
+      throw std::invalid_argument(
+          "fit: epochs is 0, so nothing would be trained; give 1 or more (model.check_data runs "
+          "the data checks alone)");
+    if (train.size() == 0) throw std::invalid_argument("fit: the training dataset is empty");
+    if (options.validation && options.validation->get().size() == 0)
+      throw std::invalid_argument(
+          "fit: the validation dataset (FitOptions::validation) has 0 rows; give it data or "
+          "leave it out");
+  }
+
   template <class D>
   History fit_checked(const D& train, const FitOptions<D>& options) {
-    if (options.batch_size == 0) throw std::invalid_argument("fit: batch_size must be at least 1");
-    if (train.size() == 0) throw std::invalid_argument("fit: the training dataset is empty");
+    check_fit_options(train, options);
+    const CheckpointOptions* checkpoint = options.checkpoint ? &*options.checkpoint : nullptr;
+    if (checkpoint) check_checkpoint_options(*checkpoint, options.validation.has_value());
+    // A checkpoint to continue from: read and checked whole before anything changes.
+    std::optional<detail::TrainingState<T>> resume;
+    std::string resume_path = options.resume_from;
+    if (resume_path.empty() && checkpoint && checkpoint->resume &&
+        std::filesystem::exists(checkpoint->path))
+      resume_path = checkpoint->path;
+    if (!resume_path.empty()) {
+      resume = detail::read_checkpoint<T>(resume_path, records(), parameter_count, state_count);
+      check_resume(*resume, resume_path, train.size(), options);
+    }
+
     History history;
     detail::GuardSink sink(options.guards, history.guards);
     const std::size_t n = train.size();
@@ -288,15 +413,31 @@ class Model {
     reserve<D>(batch);
     order_.resize(n);
     for (std::size_t i = 0; i < n; ++i) order_[i] = i;
+    BestWeights best;
+    double best_monitored = NAN;
+    std::size_t first_epoch = 1;
+    if (resume) {
+      apply_resume(*resume, best);
+      history.epochs = resume->history;
+      best_monitored = resume->best_monitored;
+      first_epoch = resume->epoch + 1;
+    }
     detail::TrainingMonitor monitor(sink, expected_first_loss(), optimizer_.name(),
                                     optimizer_.learning_rate());
+    if (resume) {
+      monitor.replay_first_loss(resume->first_loss, resume->monitored_steps);
+      for (const auto& e : history.epochs) monitor.replay_epoch(e.epoch, e.loss, e.val_loss);
+    }
     const bool guarded = !options.guards.all_off();
     if (guarded) prepare_sampling();
-    BestWeights best;
 
     ProgressDisplay progress(options.verbose);
     TrainingControl control{false, optimizer_.learning_rate()};
-    for (std::size_t epoch = 1; epoch <= options.epochs && !control.stop; ++epoch) {
+    // A run that early stopping had already ended stays ended.
+    if (resume && options.early_stopping && best.epoch != 0 &&
+        best.waited >= options.early_stopping->patience)
+      control.stop = true;
+    for (std::size_t epoch = first_epoch; epoch <= options.epochs && !control.stop; ++epoch) {
       if (options.shuffle) tensorguard::shuffle(order_.begin(), order_.end(), rng_);
       progress.start_epoch(epoch, options.epochs, steps, has_accuracy<D>);
       double loss_sum = 0;
@@ -335,32 +476,169 @@ class Model {
       for (auto& cb : options.callbacks)
         if (cb.on_epoch_end) cb.on_epoch_end(logs, control);
       apply_learning_rate(control, monitor);
+      if (checkpoint) {
+        const bool last = control.stop || epoch == options.epochs;
+        const double value = monitored_value(logs, checkpoint->monitor);
+        const bool improved =
+            !checkpoint->best_path.empty() && better(value, best_monitored, checkpoint->monitor);
+        if (improved) best_monitored = value;
+        if (improved || last || epoch % checkpoint->every_epochs == 0) {
+          const auto bytes = detail::checkpoint_bytes(
+              records(),
+              capture_state(epoch, batch, options.shuffle, monitor, history, best, best_monitored));
+          if (last || epoch % checkpoint->every_epochs == 0)
+            detail::write_file_atomically(checkpoint->path, bytes, "fit: checkpoint");
+          if (improved)
+            detail::write_file_atomically(checkpoint->best_path, bytes, "fit: checkpoint");
+        }
+      }
     }
     if (options.early_stopping && options.early_stopping->restore_best_weights) best.restore(*this);
     return history;
   }
 
-  // The best epoch's weights, for early stopping.
-  struct BestWeights {
-    double score = INFINITY;
-    std::size_t epoch = 0, waited = 0;
-    Buffer<T> params, state;
-    bool observe(Model& m, EpochLogs& logs, const EarlyStopping& rule) {
-      const double value = std::isnan(logs.val_loss) ? logs.loss : logs.val_loss;
-      if (value < score - rule.min_delta) {
-        score = value, epoch = logs.epoch, waited = 0;
-        params = m.params_;
-        state = m.state_;
-        return false;
-      }
-      return ++waited >= rule.patience;
-    }
-    void restore(Model& m) const {
-      if (epoch == 0) return;
-      std::copy(params.begin(), params.end(), m.params_.begin());
-      std::copy(state.begin(), state.end(), m.state_.begin());
-    }
+  // --- Checkpoints --------------------------------------------------------------------------
+  static void check_checkpoint_options(const CheckpointOptions& c, bool has_validation) {
+    if (c.path.empty()) throw std::invalid_argument("fit: FitOptions::checkpoint needs a path");
+    if (c.every_epochs == 0)
+      throw std::invalid_argument("fit: checkpoint.every_epochs must be at least 1");
+    if (c.monitor != "val_loss" && c.monitor != "loss" && c.monitor != "val_accuracy" &&
+        c.monitor != "accuracy")
+      throw std::invalid_argument("fit: checkpoint.monitor is '" + c.monitor +
+                                  "'; use val_loss, loss, val_accuracy or accuracy");
+    if (!c.best_path.empty() && c.monitor.starts_with("val_") && !has_validation)
+      throw std::invalid_argument("fit: checkpoint.monitor is " + c.monitor +
+                                  " but fit has no validation data; give "
+                                  "FitOptions::validation or monitor loss");
+    if (!c.best_path.empty() && c.best_path == c.path)
+      throw std::invalid_argument("fit: checkpoint.best_path must differ from checkpoint.path");
+  }
+  static double monitored_value(const EpochLogs& e, const std::string& monitor) {
+    return monitor == "loss"       ? e.loss
+           : monitor == "val_loss" ? e.val_loss
+           : monitor == "accuracy" ? e.accuracy
+                                   : e.val_accuracy;
+  }
+  static bool better(double value, double best, const std::string& monitor) {
+    if (std::isnan(value)) return false;
+    if (std::isnan(best)) return true;
+    return monitor.ends_with("accuracy") ? value > best : value < best;
+  }
+
+  template <class D>
+  void check_resume(const detail::TrainingState<T>& s, const std::string& path, std::size_t samples,
+                    const FitOptions<D>& options) {
+    auto refuse = [&](const std::string& why) {
+      throw std::invalid_argument("fit: cannot resume from '" + path + "': " + why);
+    };
+    if (s.samples != samples)
+      refuse("it was written for " + std::to_string(s.samples) +
+             " training samples, this fit has " + std::to_string(samples) +
+             "; resume with the same training data");
+    if (s.batch_size != std::min(options.batch_size, samples))
+      refuse("it was written with batch_size " + std::to_string(s.batch_size) + ", this fit uses " +
+             std::to_string(std::min(options.batch_size, samples)) +
+             "; resume with the same batch size");
+    if (s.shuffle != options.shuffle)
+      refuse(std::string("it was written with shuffle ") + (s.shuffle ? "on" : "off") +
+             "; resume with the same setting");
+    if (s.settings.index() != optimizer_.settings().index())
+      refuse(std::string("it was written by the ") +
+             std::visit([](const auto& o) { return std::string(o.name); }, s.settings) +
+             " optimizer, this model uses " + optimizer_.name());
+    if (s.body_generators.size() != save_body_generators(body_).size())
+      refuse("its random generators do not match this model's layers");
+  }
+
+  static std::vector<Rng::State> save_body_generators(Body& body) {
+    std::vector<Rng::State> out;
+    body.visit_generators([&](Rng& g) { out.push_back(g.state()); });
+    return out;
+  }
+  static void restore_body_generators(Body& body, const std::vector<Rng::State>& states) {
+    std::size_t i = 0;
+    body.visit_generators([&](Rng& g) {
+      if (i < states.size()) g.set_state(states[i]);
+      ++i;
+    });
+  }
+  struct Generators {
+    Rng::State model;
+    std::vector<Rng::State> body;
+    std::vector<std::vector<Rng::State>> replicas;
   };
+  Generators save_generators() {
+    Generators g{rng_.state(), save_body_generators(body_), {}};
+    for (auto& r : replicas_) g.replicas.push_back(save_body_generators(r->body));
+    return g;
+  }
+  void restore_generators(const Generators& g) {
+    rng_.set_state(g.model);
+    restore_body_generators(body_, g.body);
+    if constexpr (threaded_backend) prepare_replicas(unsigned(g.replicas.size()));
+    for (std::size_t i = 0; i < g.replicas.size() && i < replicas_.size(); ++i)
+      restore_body_generators(replicas_[i]->body, g.replicas[i]);
+  }
+
+  detail::TrainingState<T> capture_state(std::size_t epoch, std::size_t batch, bool shuffle,
+                                         const detail::TrainingMonitor& monitor,
+                                         const History& history, const BestWeights& best,
+                                         double best_monitored) {
+    detail::TrainingState<T> s;
+    s.params.assign(params_.begin(), params_.end());
+    s.state.assign(state_.begin(), state_.end());
+    s.settings = optimizer_.settings();
+    s.optimizer_step = optimizer_.steps();
+    for (int i = 0; i < 2; ++i)
+      s.moments[i].assign(optimizer_.state_array(i).begin(), optimizer_.state_array(i).end());
+    s.epoch = epoch;
+    s.global_step = global_step_;
+    s.batch_size = batch;
+    s.samples = order_.size();
+    s.shuffle = shuffle;
+    s.seed = seed_;
+    s.first_loss = monitor.first_loss();
+    s.monitored_steps = monitor.steps();
+    const Generators g = save_generators();
+    s.model_rng = g.model;
+    s.body_generators = g.body;
+    s.replica_generators = g.replicas;
+    s.order.assign(order_.begin(), order_.end());
+    s.history = history.epochs;
+    s.early_stopping = best.epoch != 0;
+    s.early_score = best.score;
+    s.early_epoch = best.epoch;
+    s.early_waited = best.waited;
+    s.early_params.assign(best.params.begin(), best.params.end());
+    s.early_state.assign(best.state.begin(), best.state.end());
+    s.best_monitored = best_monitored;
+    return s;
+  }
+
+  void apply_resume(const detail::TrainingState<T>& s, BestWeights& best) {
+    std::copy(s.params.begin(), s.params.end(), params_.begin());
+    std::copy(s.state.begin(), s.state.end(), state_.begin());
+    const T* moments[2] = {s.moments[0].data(), s.moments[1].data()};
+    if (s.moments[0].size() == parameter_count && s.moments[1].size() == parameter_count)
+      optimizer_.restore(s.settings, s.optimizer_step, moments, parameter_count);
+    else
+      optimizer_.reserve(parameter_count);
+    global_step_ = s.global_step;
+    seed_ = s.seed;
+    restore_generators({s.model_rng, s.body_generators, s.replica_generators});
+    std::copy(s.order.begin(), s.order.end(), order_.begin());
+    best.score = s.early_score;
+    best.epoch = s.early_epoch;
+    best.waited = s.early_waited;
+    if (s.early_params.size() == parameter_count) {
+      best.params.resize(parameter_count);
+      std::copy(s.early_params.begin(), s.early_params.end(), best.params.begin());
+    }
+    if (s.early_state.size() == state_count) {
+      best.state.resize(state_count);
+      std::copy(s.early_state.begin(), s.early_state.end(), best.state.begin());
+    }
+  }
 
   template <class D>
   void check_data_guards(const D& train, const D* validation, std::size_t batch,
@@ -453,8 +731,6 @@ class Model {
     return {loss / n, has_accuracy<D> ? double(right) / n : NAN};
   }
 
-  using Body = typename Net::body;
-  using OutputActivation = typename Net::output_activation;
   static constexpr bool fused = loss::fuses_with<Loss, OutputActivation>;
   using ComputedLoss = std::conditional_t<fused, loss::FromLogits<Loss>, Loss>;
 
@@ -743,7 +1019,12 @@ class Model {
 
   void apply_learning_rate(const TrainingControl& c, detail::TrainingMonitor& monitor) {
     if (c.learning_rate == optimizer_.learning_rate()) return;
-    optimizer_.set_learning_rate(c.learning_rate);
+    try {
+      optimizer_.set_learning_rate(c.learning_rate);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(
+          std::string("fit: a callback set TrainingControl::learning_rate: ") + e.what());
+    }
     monitor.set_learning_rate(c.learning_rate);
   }
 

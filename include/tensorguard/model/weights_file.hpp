@@ -1,18 +1,23 @@
-// The weights file (docs/weights-format.md). Little-endian:
-//   "TGWEIGHT" | u32 version (1) | u32 scalar bytes (4 float, 8 double) | u32 record count
+// The weights file (docs/weights-format.md). Little-endian, version 2:
+//   "TGWEIGHT" | u32 version (2) | u32 scalar bytes (4 float, 8 double) | u32 record count
 //   per record: str path | str kind | u32 rank + u64 dims (input) | u32 rank + u64 dims (output)
 //               | u64 parameters | u64 state
 //   u64 parameter count | parameters (scalar) | u64 state count | state (scalar)
-// where str is u32 length + bytes. Loading compares every record with the model's own before
-// reading any value, so a file made for another model is refused, never misread.
+//   u32 CRC-32 of every byte before it
+// where str is u32 length + bytes. Version 1 is the same without the checksum; it still loads.
+// Loading checks the checksum, then compares every record with the model's own, then reads the
+// values into scratch arrays and refuses NaN/Inf: a file made for another model, a corrupt or
+// truncated file is refused, never misread, and the model is touched only when all is well.
 #pragma once
-#include <bit>
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
-#include <fstream>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "../detail/file_io.hpp"
 #include "../detail/layer.hpp"
 
 namespace tensorguard {
@@ -23,94 +28,32 @@ struct WeightsMismatch : std::runtime_error {
 
 namespace detail {
 
-static_assert(std::endian::native == std::endian::little,
-              "the weights file is little-endian; add byte swapping for this platform");
-
 inline constexpr char weights_magic[8] = {'T', 'G', 'W', 'E', 'I', 'G', 'H', 'T'};
-inline constexpr std::uint32_t weights_version = 1;
-
-class Writer {
- public:
-  explicit Writer(const std::string& path) : out_(path, std::ios::binary), path_(path) {
-    if (!out_) throw std::runtime_error("save: cannot write '" + path + "'");
-  }
-  template <class V>
-  void put(V v) {
-    out_.write(reinterpret_cast<const char*>(&v), sizeof v);
-  }
-  void put(const std::string& s) {
-    put(std::uint32_t(s.size()));
-    out_.write(s.data(), std::streamsize(s.size()));
-  }
-  void put_dims(const std::vector<std::size_t>& d) {
-    put(std::uint32_t(d.size()));
-    for (auto x : d) put(std::uint64_t(x));
-  }
-  template <class T>
-  void put_array(const T* p, std::size_t n) {
-    put(std::uint64_t(n));
-    out_.write(reinterpret_cast<const char*>(p), std::streamsize(n * sizeof(T)));
-  }
-  void finish() {
-    out_.flush();
-    if (!out_) throw std::runtime_error("save: writing '" + path_ + "' failed");
-  }
-
- private:
-  std::ofstream out_;
-  std::string path_;
-};
-
-class Reader {
- public:
-  explicit Reader(const std::string& path) : in_(path, std::ios::binary), path_(path) {
-    if (!in_) throw std::runtime_error("load: cannot open '" + path + "'");
-  }
-  template <class V>
-  V get() {
-    V v{};
-    read(&v, sizeof v);
-    return v;
-  }
-  std::string get_string() {
-    const auto n = get<std::uint32_t>();
-    if (n > (1u << 20)) corrupt();
-    std::string s(n, '\0');
-    read(s.data(), n);
-    return s;
-  }
-  std::vector<std::size_t> get_dims() {
-    const auto r = get<std::uint32_t>();
-    if (r > 16) corrupt();
-    std::vector<std::size_t> d(r);
-    for (auto& x : d) x = std::size_t(get<std::uint64_t>());
-    return d;
-  }
-  void read(void* dst, std::size_t n) {
-    in_.read(static_cast<char*>(dst), std::streamsize(n));
-    if (std::size_t(in_.gcount()) != n) corrupt();
-  }
-  [[noreturn]] void corrupt() {
-    throw WeightsMismatch("load: '" + path_ + "' is truncated or not a tensorguard weights file");
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::ifstream in_;
-  std::string path_;
-};
+inline constexpr std::uint32_t weights_version = 2;
+using WeightsReader = ByteReader<WeightsMismatch>;
 
 inline std::string describe_record(const LayerRecord& r) {
   return r.kind + " (input " + dims_string(r.input_dims) + ", output " +
          dims_string(r.output_dims) + ")";
 }
 
+// The layer that owns flat value `index` of the parameters (or of the state).
+inline std::string layer_holding(const std::vector<LayerRecord>& records, std::size_t index,
+                                 bool state) {
+  std::size_t offset = 0;
+  for (const auto& r : records) {
+    if (r.container) continue;
+    const std::size_t n = state ? r.state : r.parameters;
+    if (index < offset + n) return "layer " + r.path + " " + r.kind;
+    offset += n;
+  }
+  return "no layer";
+}
+
+// Records and values: the part of the file a checkpoint shares with the weights file.
 template <class T>
-void write_weights(const std::string& path, const std::vector<LayerRecord>& records,
-                   const T* params, std::size_t n_params, const T* state, std::size_t n_state) {
-  Writer w(path);
-  for (char c : weights_magic) w.put(c);
-  w.put(weights_version);
+void put_model(ByteWriter& w, const std::vector<LayerRecord>& records, const T* params,
+               std::size_t n_params, const T* state, std::size_t n_state) {
   w.put(std::uint32_t(sizeof(T)));
   w.put(std::uint32_t(records.size()));
   for (const auto& r : records) {
@@ -123,22 +66,29 @@ void write_weights(const std::string& path, const std::vector<LayerRecord>& reco
   }
   w.put_array(params, n_params);
   w.put_array(state, n_state);
-  w.finish();
 }
 
 template <class T>
-void read_weights(const std::string& path, const std::vector<LayerRecord>& expected, T* params,
-                  std::size_t n_params, T* state, std::size_t n_state) {
-  Reader r(path);
-  char magic[8];
-  r.read(magic, 8);
-  if (!std::equal(magic, magic + 8, weights_magic))
-    throw WeightsMismatch("load: '" + path + "' is not a tensorguard weights file");
-  if (const auto v = r.get<std::uint32_t>(); v != weights_version)
-    throw WeightsMismatch("load: '" + path + "' has format version " + std::to_string(v) +
-                          "; this build reads version " + std::to_string(weights_version));
+void get_values(WeightsReader& r, const std::string& path, const std::vector<LayerRecord>& records,
+                T* out, std::size_t n, bool state) {
+  const char* what = state ? "state" : "parameter";
+  if (const auto count = r.get<std::uint64_t>(); count != n)
+    r.corrupt("it holds " + std::to_string(count) + " " + what + " values but the model has " +
+              std::to_string(n));
+  r.read(out, n * sizeof(T));
+  for (std::size_t i = 0; i < n; ++i)
+    if (!std::isfinite(out[i]))
+      throw WeightsMismatch("load: '" + path + "' holds " + (std::isnan(out[i]) ? "NaN" : "Inf") +
+                            " at " + what + " " + std::to_string(i) + " (" +
+                            layer_holding(records, i, state) +
+                            "); it was saved from a model that had diverged, or it is corrupt");
+}
+
+template <class T>
+void get_model(WeightsReader& r, const std::string& path, const std::vector<LayerRecord>& expected,
+               T* params, std::size_t n_params, T* state, std::size_t n_state) {
   if (const auto bytes = r.get<std::uint32_t>(); bytes != sizeof(T))
-    throw WeightsMismatch("load: '" + path + "' holds " + std::to_string(bytes * 8) +
+    throw WeightsMismatch("load: '" + path + "' holds " + std::to_string(std::uint64_t(bytes) * 8) +
                           "-bit weights but the model's scalar is " +
                           std::to_string(sizeof(T) * 8) +
                           "-bit; load it into a model of the same element type");
@@ -166,10 +116,82 @@ void read_weights(const std::string& path, const std::vector<LayerRecord>& expec
                             want.path + " is " + describe_record(got) + " in the file but " +
                             describe_record(want) + " in this model");
   }
-  if (r.get<std::uint64_t>() != n_params) r.corrupt();
-  r.read(params, n_params * sizeof(T));
-  if (r.get<std::uint64_t>() != n_state) r.corrupt();
-  r.read(state, n_state * sizeof(T));
+  get_values(r, path, expected, params, n_params, false);
+  get_values(r, path, expected, state, n_state, true);
+}
+
+// Checks a sealed file's trailing CRC-32 before anything else is read.
+inline void verify_checksum(std::span<const unsigned char> bytes, const std::string& path,
+                            const std::string& who) {
+  if (bytes.size() < 4) return;  // the reader reports the truncation
+  std::uint32_t stored;
+  std::memcpy(&stored, bytes.data() + bytes.size() - 4, 4);
+  const std::uint32_t computed = crc32_of(bytes.first(bytes.size() - 4));
+  if (stored != computed) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "its checksum is %08x but its content gives %08x", stored,
+                  computed);
+    throw WeightsMismatch(who + ": '" + path + "' is corrupt: " + buf +
+                          " (a flipped bit, a truncated copy or an edit); nothing was loaded");
+  }
+}
+
+template <class T>
+std::vector<unsigned char> weights_bytes(const std::vector<LayerRecord>& records, const T* params,
+                                         std::size_t n_params, const T* state,
+                                         std::size_t n_state) {
+  ByteWriter w;
+  w.reserve(4096 + (n_params + n_state) * sizeof(T));
+  for (char c : weights_magic) w.put(c);
+  w.put(weights_version);
+  put_model(w, records, params, n_params, state, n_state);
+  w.seal();
+  return w.bytes();
+}
+
+template <class T>
+void write_weights(const std::string& path, const std::vector<LayerRecord>& records,
+                   const T* params, std::size_t n_params, const T* state, std::size_t n_state) {
+  write_file_atomically(path, weights_bytes(records, params, n_params, state, n_state), "save");
+}
+
+// Reads a version 1 or 2 weights file from memory into params and state (scratch arrays: on an
+// error their content is unspecified).
+template <class T>
+void parse_weights(std::span<const unsigned char> bytes, const std::string& path,
+                   const std::vector<LayerRecord>& expected, T* params, std::size_t n_params,
+                   T* state, std::size_t n_state) {
+  WeightsReader r(bytes, "load: '" + path + "' is truncated or not a tensorguard weights file");
+  char magic[8];
+  r.read(magic, 8);
+  if (!std::equal(magic, magic + 8, weights_magic))
+    throw WeightsMismatch("load: '" + path + "' is not a tensorguard weights file");
+  const auto version = r.get<std::uint32_t>();
+  if (version != 1 && version != 2)
+    throw WeightsMismatch("load: '" + path + "' has format version " + std::to_string(version) +
+                          "; this build reads versions 1 and 2");
+  if (version == 2) {
+    if (bytes.size() < 16) r.corrupt("it is " + std::to_string(bytes.size()) + " bytes long");
+    verify_checksum(bytes, path, "load");
+    bytes = bytes.first(bytes.size() - 4);
+    WeightsReader body(bytes,
+                       "load: '" + path + "' is truncated or not a tensorguard weights file");
+    body.read(magic, 8);
+    body.get<std::uint32_t>();
+    get_model(body, path, expected, params, n_params, state, n_state);
+    body.expect_end();
+    return;
+  }
+  get_model(r, path, expected, params, n_params, state, n_state);
+  r.expect_end();
+}
+
+template <class T>
+void read_weights(const std::string& path, const std::vector<LayerRecord>& expected, T* params,
+                  std::size_t n_params, T* state, std::size_t n_state) {
+  const auto bytes = read_whole_file(path, "load");
+  parse_weights(std::span<const unsigned char>(bytes), path, expected, params, n_params, state,
+                n_state);
 }
 
 }  // namespace detail

@@ -1,7 +1,11 @@
 // Optimizer: one of the optimizer settings plus its state, stepping a flat parameter array
 // through the backend's update ops.
 #pragma once
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
+#include <cstdio>
+#include <stdexcept>
 #include <string>
 #include <variant>
 
@@ -15,10 +19,65 @@ namespace tensorguard::optim {
 
 using Settings = std::variant<Adam, SGD, AdamW, RMSProp>;
 
+namespace detail {
+inline std::string number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+// A NaN or negative rate turns every weight into NaN or trains uphill in one step: refused.
+inline void require_rate(const char* optimizer, double lr) {
+  if (!(std::isfinite(lr) && lr > 0))
+    throw std::invalid_argument(std::string(optimizer) + ": learning_rate must be finite and " +
+                                "positive, got " + number(lr) + " (common: 1e-4 to 1e-2)");
+}
+inline void require_unit(const char* optimizer, const char* field, double v) {
+  if (!(v >= 0 && v < 1))
+    throw std::invalid_argument(std::string(optimizer) + ": " + field + " must be in [0, 1), got " +
+                                number(v));
+}
+inline void require_positive(const char* optimizer, const char* field, double v) {
+  if (!(std::isfinite(v) && v > 0))
+    throw std::invalid_argument(std::string(optimizer) + ": " + field +
+                                " must be finite and positive, got " + number(v));
+}
+inline void validate(const SGD& s) {
+  require_rate(s.name, s.learning_rate);
+  require_unit(s.name, "momentum", s.momentum);
+}
+inline void validate(const Adam& s) {
+  require_rate(s.name, s.learning_rate);
+  require_unit(s.name, "beta1", s.beta1);
+  require_unit(s.name, "beta2", s.beta2);
+  require_positive(s.name, "epsilon", s.epsilon);
+}
+inline void validate(const AdamW& s) {
+  require_rate(s.name, s.learning_rate);
+  require_unit(s.name, "beta1", s.beta1);
+  require_unit(s.name, "beta2", s.beta2);
+  require_positive(s.name, "epsilon", s.epsilon);
+  if (!(std::isfinite(s.weight_decay) && s.weight_decay >= 0))
+    throw std::invalid_argument(std::string(s.name) +
+                                ": weight_decay must be finite and not negative, got " +
+                                number(s.weight_decay));
+}
+inline void validate(const RMSProp& s) {
+  require_rate(s.name, s.learning_rate);
+  require_unit(s.name, "rho", s.rho);
+  require_unit(s.name, "momentum", s.momentum);
+  require_positive(s.name, "epsilon", s.epsilon);
+}
+}  // namespace detail
+
+// Throws std::invalid_argument naming the optimizer, the field and its value.
+inline void validate(const Settings& settings) {
+  std::visit([](const auto& s) { detail::validate(s); }, settings);
+}
+
 template <class T>
 class Optimizer {
  public:
-  Optimizer(Settings settings = Adam{}) : settings_(settings) {}
+  Optimizer(Settings settings = Adam{}) : settings_(settings) { validate(settings_); }
 
   void reserve(std::size_t parameters) {
     for (auto& s : state_) {
@@ -47,13 +106,31 @@ class Optimizer {
     return std::visit([](const auto& s) { return s.learning_rate; }, settings_);
   }
   void set_learning_rate(double lr) {
-    std::visit([&](auto& s) { s.learning_rate = lr; }, settings_);
+    std::visit(
+        [&](auto& s) {
+          detail::require_rate(s.name, lr);
+          s.learning_rate = lr;
+        },
+        settings_);
   }
   std::string name() const {
     return std::visit([](const auto& s) { return std::string(s.name); }, settings_);
   }
   long steps() const { return step_; }
   const Settings& settings() const { return settings_; }
+
+  // For checkpoints: the settings, the step count and the moment arrays, restored as saved.
+  static constexpr int state_arrays = 2;
+  const Buffer<T>& state_array(int i) const { return state_[i]; }
+  void restore(const Settings& settings, long step, const T* const* arrays, std::size_t n) {
+    validate(settings);
+    settings_ = settings;
+    step_ = step;
+    for (int i = 0; i < state_arrays; ++i) {
+      state_[i].resize(n);
+      std::copy(arrays[i], arrays[i] + n, state_[i].data());
+    }
+  }
 
  private:
   template <class B>

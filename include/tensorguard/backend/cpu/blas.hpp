@@ -81,7 +81,7 @@ struct Blas {
     pool_.run(parts, job);
   }
 
-  static constexpr unsigned max_parts = 8;
+  static constexpr unsigned max_parts = WorkerPool::max_threads;
 
  protected:
   WorkerPool pool_{WorkerPool::default_threads()};

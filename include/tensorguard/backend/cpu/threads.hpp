@@ -3,10 +3,16 @@
 // Workers spin briefly on the job counter before they sleep: a training step hands out work
 // every few hundred microseconds, and a condition-variable wake-up costs tens of them.
 #pragma once
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -24,17 +30,46 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
   ~WorkerPool() { resize(1); }
 
-  // TG_THREADS in the environment sets the default (1 when unset).
+  // The most threads a backend uses (set_threads caps at this too).
+  static constexpr unsigned max_threads = 8;
+
+  // TG_THREADS in the environment sets the default (1 when unset): a whole number from 1,
+  // capped at max_threads. Anything else is reported on stderr and 1 is used.
   static unsigned default_threads() {
     const char* env = std::getenv("TG_THREADS");
-    const int n = env ? std::atoi(env) : 1;
-    return n > 0 ? unsigned(n) : 1u;
+    if (!env) return 1;
+    const auto parsed = parse_threads(env);
+    if (!parsed) {
+      std::fprintf(stderr,
+                   "tensorguard: TG_THREADS='%s' is not a whole number of threads from 1; "
+                   "using 1 thread\n",
+                   env);
+      return 1;
+    }
+    if (*parsed > max_threads) {
+      std::fprintf(stderr, "tensorguard: TG_THREADS=%s is above the maximum; using %u threads\n",
+                   env, max_threads);
+      return max_threads;
+    }
+    return unsigned(*parsed);
+  }
+  // Digits only (no sign, space or suffix), at least 1; values too large for 64 bits are
+  // saturated, so they are capped rather than wrapped.
+  static std::optional<unsigned long long> parse_threads(std::string_view text) {
+    if (text.empty() || text.size() > 64) return std::nullopt;
+    unsigned long long n = 0;
+    for (char c : text) {
+      if (c < '0' || c > '9') return std::nullopt;
+      n = n > 1'000'000 ? n : n * 10 + unsigned(c - '0');
+    }
+    if (n == 0) return std::nullopt;
+    return n;
   }
 
   unsigned size() const { return unsigned(workers_.size()) + 1; }
 
   void resize(unsigned threads) {
-    if (threads < 1) threads = 1;
+    threads = std::clamp(threads, 1u, max_threads);
     if (threads == size()) return;
     stop_.store(true);
     publish();
@@ -43,8 +78,25 @@ class WorkerPool {
     stop_.store(false);
     // Workers start from the current count, so a job published before one starts is not missed.
     const unsigned start = generation_.load();
-    for (unsigned i = 1; i < threads; ++i)
-      workers_.emplace_back([this, i, start] { work(i, start); });
+    workers_.reserve(threads - 1);
+    for (unsigned i = 1; i < threads; ++i) {
+      try {
+        workers_.emplace_back([this, i, start] { work(i, start); });
+      } catch (const std::exception& e) {
+        // Those already started are stopped and joined: none is left waiting on this pool.
+        const std::size_t started = workers_.size();
+        stop_.store(true);
+        publish();
+        for (auto& w : workers_) w.join();
+        workers_.clear();
+        stop_.store(false);
+        throw std::runtime_error("tensorguard: could not start worker thread " +
+                                 std::to_string(started + 1) + " of " +
+                                 std::to_string(threads - 1) + " (" + e.what() +
+                                 "); the system refuses more threads or memory for their "
+                                 "stacks. Use fewer threads (TG_THREADS or set_threads).");
+      }
+    }
   }
 
   // job(part) for part in [0, parts), parts <= size(); returns when all are done.

@@ -1,0 +1,545 @@
+// The CSV reader and the feature scalers: what they accept, what they refuse, and how they say so.
+#include <unistd.h>
+
+#include <array>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <span>
+#include <string>
+#include <tensorguard/tensorguard.hpp>
+
+using namespace tensorguard;
+using Catch::Contains;
+
+namespace {
+
+// A CSV file written byte for byte (binary mode keeps the line ends) and removed afterwards.
+// Test cases may run in parallel processes, so each name is unique and carries the process id.
+struct CsvFile {
+  std::string path;
+  CsvFile(const std::string& name, const std::string& bytes)
+      : path((std::filesystem::temp_directory_path() /
+              ("tg_csv_" + std::to_string(::getpid()) + "_" + name + ".csv"))
+                 .string()) {
+    std::ofstream(path, std::ios::binary) << bytes;
+  }
+  ~CsvFile() { std::filesystem::remove(path); }
+};
+
+using Iris = Dataset<Shape<2>, ClassIndex<3>>;
+
+Iris read_iris(const std::string& name, const std::string& bytes, data::CsvOptions options = {}) {
+  CsvFile file(name, bytes);
+  return data::read_csv<Shape<2>, ClassIndex<3>>(file.path, options);
+}
+
+std::size_t count_nonfinite(std::span<const float> values) {
+  std::size_t n = 0;
+  for (float v : values) n += !std::isfinite(v);
+  return n;
+}
+
+}  // namespace
+
+// ----------------------------------------------------------------------------------------------
+// Label cells
+
+TEST_CASE("A class label that is missing or not a finite number is refused naming the cell",
+          "[csv][labels]") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"NA", "is a missing value"},      {"", "is a missing value"},
+      {"inf", "is not a finite number"}, {"nan(1)", "is not a finite number"},
+      {"abc", "is not a number"},        {"1e999", "is outside the range of a double"},
+  };
+  for (const auto& [cell, why] : cases) {
+    INFO("label cell: " << cell);
+    const std::string text = std::string("x,y,label\n1,2,0\n3,4,") + cell + "\n";
+    CsvFile file("label_missing", text);
+    CHECK_THROWS_WITH((data::read_csv<Shape<2>, ClassIndex<3>>(file.path)),
+                      Contains(file.path) && Contains("line 3, column 3") &&
+                          Contains("'" + std::string(cell) + "'") && Contains(why) &&
+                          Contains("ClassIndex<3> labels are whole numbers in [0, 3)"));
+  }
+}
+
+TEST_CASE("A class label must be a whole number filling its cell", "[csv][labels]") {
+  // The audit's examples: each used to be read as the number it starts with.
+  for (const char* cell : {"3abc", "1973-05-01", "0x1A", "1 2", "1e", "--1", "+-1"}) {
+    INFO("label cell: " << cell);
+    CHECK_THROWS_WITH(
+        (data::parse_csv<Shape<2>, ClassIndex<3>>(std::string("x,y,c\n1,2,") + cell + "\n")),
+        Contains("line 2, column 3") && Contains("'" + std::string(cell) + "' is not a number"));
+  }
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\n1,2,1.9\n")),
+                    Contains("line 2, column 3: label '1.9' is not a whole number"));
+  // A whole number written as a decimal or with an exponent is that class.
+  const auto d = data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\n1,2,1.0\n1,2, 2 \n1,2,1e0\n");
+  REQUIRE(d.size() == 3);
+  CHECK(d.label(0)[0] == 1);
+  CHECK(d.label(1)[0] == 2);
+  CHECK(d.label(2)[0] == 1);
+}
+
+TEST_CASE("A class label outside 0 to K-1 is refused when the file is read", "[csv][labels]") {
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\n1,2,0\n1,2,3\n")),
+                    Contains("line 3, column 3: label '3' is outside [0, 3)") &&
+                        Contains("If the file numbers classes from 1, renumber them from 0"));
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\n1,2,-1\n")),
+                    Contains("label '-1' is outside [0, 3)"));
+  // Beyond the int32 a class index is stored in: refused, not wrapped.
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\n1,2,1e12\n")),
+                    Contains("label '1e12' is outside [0, 3)"));
+}
+
+TEST_CASE("A Binary label is 0 or 1", "[csv][labels]") {
+  using D = Dataset<Shape<1>, Binary>;
+  const D d = data::parse_csv<Shape<1>, Binary>("x,y\n5,1\n6,0.0\n");
+  REQUIRE(d.size() == 2);
+  CHECK(d.label(0)[0] == 1.0f);
+  CHECK(d.label(1)[0] == 0.0f);
+  CHECK_THROWS_WITH((data::parse_csv<Shape<1>, Binary>("x,y\n5,0.5\n")),
+                    Contains("line 2, column 2: label '0.5' is not 0 or 1"));
+  CHECK_THROWS_WITH((data::parse_csv<Shape<1>, Binary>("x,y\n5,NA\n")),
+                    Contains("'NA' is a missing value") &&
+                        Contains("a Binary label is 0 or 1 and cannot be missing"));
+}
+
+TEST_CASE("OneHot and Real labels are finite numbers and cannot be missing", "[csv][labels]") {
+  const auto onehot = data::parse_csv<Shape<1>, OneHot<2>>("x,a,b\n7,0.9,0.1\n");
+  REQUIRE(onehot.size() == 1);
+  CHECK(onehot.label(0)[0] == Approx(0.9));
+  CHECK_THROWS_WITH((data::parse_csv<Shape<1>, OneHot<2>>("x,a,b\n7,inf,0\n")),
+                    Contains("line 2, column 2: 'inf' is not a finite number"));
+
+  const auto real = data::parse_csv<Shape<1>, Real<Shape<2>>>("x,y1,y2\n7,-2.5,1e3\n");
+  REQUIRE(real.size() == 1);
+  CHECK(real.label(0)[0] == -2.5f);
+  CHECK(real.label(0)[1] == 1000.0f);
+  CHECK_THROWS_WITH((data::parse_csv<Shape<1>, Real<Shape<2>>>("x,y1,y2\n7,1,NA\n")),
+                    Contains("line 2, column 3: 'NA' is a missing value") &&
+                        Contains("Real<Shape<2>> labels are finite numbers and cannot be missing"));
+  CHECK_THROWS_WITH((data::parse_csv<Shape<1>, Real<Shape<2>>>("x,y1,y2\n7,1,-1e999\n")),
+                    Contains("'-1e999' is outside the range of a double"));
+}
+
+// ----------------------------------------------------------------------------------------------
+// Feature cells
+
+TEST_CASE("Text in a feature cell is refused naming the file, line, column and text",
+          "[csv][features]") {
+  CsvFile file("feature_text", "x,y,label\n1,2,0\n3,abc,1\n");
+  CHECK_THROWS_WITH(
+      (data::read_csv<Shape<2>, ClassIndex<3>>(file.path)),
+      Contains("read_csv: '" + file.path + "' line 3, column 2: 'abc' is not a number") &&
+          Contains("add the text to CsvOptions::na_tokens"));
+  // With the labels first, the columns are still counted in the file's order.
+  CHECK_THROWS_WITH(
+      (data::parse_csv<Shape<2>, ClassIndex<3>>("c,x,y\n0,1,oops\n", {.labels_first = true})),
+      Contains("line 2, column 3: 'oops' is not a number"));
+}
+
+TEST_CASE("A feature number must fill its cell; spaces, signs and exponents are fine",
+          "[csv][features]") {
+  const auto d =
+      data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\n 1e3 ,-2.5,0\n+4,.5,1\n\t7.\t,-0,2\n");
+  REQUIRE(d.size() == 3);
+  CHECK(d.input(0)[0] == 1000.0f);
+  CHECK(d.input(0)[1] == -2.5f);
+  CHECK(d.input(1)[0] == 4.0f);
+  CHECK(d.input(1)[1] == 0.5f);
+  CHECK(d.input(2)[0] == 7.0f);
+  for (const char* cell : {"3abc", "1973-05-01", "0x1A", "inf", "-Infinity", "1,5", "1e"}) {
+    INFO("feature cell: " << cell);
+    const std::string text = std::string("x;y;c\n1;") + cell + ";0\n";
+    CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>(text, {.delimiter = ';'})),
+                      Contains("line 2, column 2: '" + std::string(cell) + "'"));
+  }
+}
+
+TEST_CASE("Missing-value tokens become NaN in feature cells, and the tokens are configurable",
+          "[csv][features]") {
+  const auto d =
+      data::parse_csv<Shape<6>, ClassIndex<3>>("a,b,c,d,e,f,label\nNA,,nan,?,null, N/A ,1\n");
+  REQUIRE(d.size() == 1);
+  for (std::size_t f = 0; f < 6; ++f) CHECK(std::isnan(d.input(0)[f]));
+  CHECK(d.label(0)[0] == 1);
+
+  const data::CsvOptions sentinel{.na_tokens = {"-999"}};
+  const auto s = data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\n-999,4,0\n", sentinel);
+  CHECK(std::isnan(s.input(0)[0]));
+  CHECK(s.input(0)[1] == 4.0f);
+  // Tokens not in the list are text again.
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\nNA,4,0\n", sentinel)),
+                    Contains("'NA' is not a number") && Contains("('-999')"));
+}
+
+TEST_CASE("A number beyond the range of a double or of the dataset's scalar type is refused",
+          "[csv][features]") {
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\n1e999,1,0\n")),
+                    Contains("line 2, column 1: '1e999' is outside the range of a double"));
+  CHECK_THROWS_WITH(
+      (data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\n1,1e39,0\n")),
+      Contains("line 2, column 2: '1e39' is too large for the dataset's scalar type"));
+  const auto d = data::parse_csv<Shape<2>, ClassIndex<3>, double>("x,y,c\n1,1e39,0\n");
+  CHECK(d.input(0)[1] == 1e39);
+}
+
+// ----------------------------------------------------------------------------------------------
+// Line ends, quoting, byte order mark
+
+TEST_CASE("CR-only line ends are read like LF", "[csv][lines]") {
+  const auto d = read_iris("cr_only", "x,y,c\r1,2,0\r3,4,1\r");
+  REQUIRE(d.size() == 2);
+  CHECK(d.input(1)[0] == 3.0f);
+  CHECK(d.label(1)[0] == 1);
+  CHECK_THROWS_WITH(read_iris("cr_only_bad", "x,y,c\r1,2,0\r3,x,1\r"),
+                    Contains("line 3, column 2: 'x'"));
+}
+
+TEST_CASE("CRLF line ends are read like LF, and mixed line ends too", "[csv][lines]") {
+  const auto d = read_iris("crlf", "x,y,c\r\n1,2,0\r\n3,4,1\r\n");
+  REQUIRE(d.size() == 2);
+  CHECK(d.input(0)[1] == 2.0f);
+  CHECK(d.label(1)[0] == 1);
+  const auto mixed = read_iris("mixed", "x,y,c\n1,2,0\r\n3,4,1\r5,6,2");
+  REQUIRE(mixed.size() == 3);
+  CHECK(mixed.label(2)[0] == 2);
+}
+
+TEST_CASE("A UTF-8 byte order mark at the start of the file is skipped", "[csv][lines]") {
+  const auto d = read_iris("bom",
+                           "\xEF\xBB\xBF"
+                           "1,2,0\n3,4,1\n",
+                           {.header = false});
+  REQUIRE(d.size() == 2);
+  CHECK(d.input(0)[0] == 1.0f);
+  const auto named = read_iris("bom_header", "\xEF\xBB\xBF\"x\",\"y\",\"c\"\n1,2,0\n");
+  CHECK(named.size() == 1);
+}
+
+TEST_CASE("Quoted fields may hold the delimiter, doubled quotes and line breaks", "[csv][quotes]") {
+  const std::string text =
+      "\"width, cm\",\"the \"\"height\"\"\",\"class\nlabel\"\n"
+      "\"1.5\",2,\"0\"\n"
+      "\"\",\"3\" ,1\n";
+  const auto d = read_iris("quoted", text);
+  REQUIRE(d.size() == 2);
+  CHECK(d.input(0)[0] == 1.5f);
+  CHECK(d.label(0)[0] == 0);
+  CHECK(std::isnan(d.input(1)[0]));  // a quoted empty field is missing
+  CHECK(d.input(1)[1] == 3.0f);
+  // A quoted text cell is text all the same, shown with its quote and line break unescaped.
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\n\"a \"\"b\"\"\nc\",1,0\n")),
+                    Contains("line 2, column 1: 'a \"b\"\\nc' is not a number"));
+}
+
+TEST_CASE("Line numbers in errors are the file's physical lines", "[csv][lines]") {
+  // A quoted header over three lines and a blank line: the bad cell is on line 6.
+  const std::string text = "\"x\ny\nz\",b,c\n1,2,0\n\n3,bad,1\n";
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>(text)),
+                    Contains("line 6, column 2: 'bad'"));
+  // A cell that starts on a later line of a multi-line record is named by its own line (here
+  // after a missing-value token written over two lines).
+  const data::CsvOptions two_line_token{.na_tokens = {"not\nmeasured"}};
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\n\"not\nmeasured\",oops,0\n",
+                                                              two_line_token)),
+                    Contains("line 3, column 2: 'oops'"));
+  // And text after a closing quote by the line it is on.
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\n\"1\r\n\"?,2,0\n")),
+                    Contains("line 3, column 1: text '?'"));
+  // So is a row of the wrong width after CR-only lines.
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\r\r1,2,0\r1,2\r")),
+                    Contains("line 4 has 2 columns"));
+}
+
+TEST_CASE("An unterminated quote is refused naming the line where it opens", "[csv][quotes]") {
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\n1,2,0\n3,\"4,1\n5,6,0\n")),
+                    Contains("'<memory>' line 3, column 2: a quoted field opens here and is "
+                             "never closed"));
+}
+
+TEST_CASE("Text after a closing quote is refused", "[csv][quotes]") {
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\n\"1\"2,3,0\n")),
+                    Contains("line 2, column 1: text '2' follows a closing quote"));
+}
+
+TEST_CASE("Blank lines are skipped wherever they are", "[csv][lines]") {
+  const auto d = read_iris("blank", "\n\nx,y,c\n\n1,2,0\n  \n\t\n3,4,1\n\n\n");
+  REQUIRE(d.size() == 2);
+  CHECK(d.input(1)[1] == 4.0f);
+}
+
+TEST_CASE("Other delimiters: semicolons and tabs", "[csv][options]") {
+  const auto semi = data::parse_csv<Shape<2>, ClassIndex<3>>("x;y;c\n1;2;0\n", {.delimiter = ';'});
+  CHECK(semi.input(0)[1] == 2.0f);
+  const auto tab =
+      data::parse_csv<Shape<2>, ClassIndex<3>>("x\ty\tc\n1\t\t0\n", {.delimiter = '\t'});
+  REQUIRE(tab.size() == 1);
+  CHECK(std::isnan(tab.input(0)[1]));
+  CHECK_THROWS_AS((data::parse_csv<Shape<2>, ClassIndex<3>>("1,2,0\n", {.delimiter = '"'})),
+                  std::invalid_argument);
+}
+
+// ----------------------------------------------------------------------------------------------
+// Header
+
+TEST_CASE("A header-less file keeps all its rows with the default options", "[csv][header]") {
+  const auto d = read_iris("no_header", "1,2,0\n3,4,1\n5,NA,2\n");
+  REQUIRE(d.size() == 3);
+  CHECK(d.input(0)[0] == 1.0f);
+  CHECK(std::isnan(d.input(2)[1]));
+}
+
+TEST_CASE("A first row with any text cell is a header; numbers and missing values are data",
+          "[csv][header]") {
+  // One named column among numbered ones is enough.
+  const auto named = data::parse_csv<Shape<2>, ClassIndex<3>>("0,1,label\n1,2,0\n");
+  REQUIRE(named.size() == 1);
+  CHECK(named.input(0)[0] == 1.0f);
+  // A first row of numbers and missing values is data.
+  const auto data_row = data::parse_csv<Shape<2>, ClassIndex<3>>("NA,1,2\n1,2,0\n");
+  REQUIRE(data_row.size() == 2);
+  CHECK(data_row.label(0)[0] == 2);
+}
+
+TEST_CASE("An explicit header = true on a first row of numbers is refused saying how to fix it",
+          "[csv][header]") {
+  CsvFile file("header_true", "1,2,0\n3,4,1\n");
+  CHECK_THROWS_WITH((data::read_csv<Shape<2>, ClassIndex<3>>(file.path, {.header = true})),
+                    Contains(file.path) && Contains("line 1: header = true") &&
+                        Contains("holds only numbers") && Contains("set .header = false"));
+}
+
+TEST_CASE("An explicit header = false on a first row with text is refused naming the cell",
+          "[csv][header]") {
+  CsvFile file("header_false", "x,y,c\n3,4,1\n");
+  CHECK_THROWS_WITH((data::read_csv<Shape<2>, ClassIndex<3>>(file.path, {.header = false})),
+                    Contains(file.path) && Contains("line 1, column 1: header = false") &&
+                        Contains("'x'") && Contains("set .header = true"));
+}
+
+TEST_CASE("Options written with designated initializers before still compile and agree",
+          "[csv][options]") {
+  const auto with = data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\n1,2,0\n", {.header = true});
+  const auto without = data::parse_csv<Shape<2>, ClassIndex<3>>("1,2,0\n", {.header = false});
+  CHECK(with.fingerprint() == without.fingerprint());
+  const auto first = data::parse_csv<Shape<2>, ClassIndex<3>>(
+      "c;x;y\n2;1;5\n", {.delimiter = ';', .header = true, .labels_first = true});
+  REQUIRE(first.size() == 1);
+  CHECK(first.label(0)[0] == 2);
+  CHECK(first.input(0)[1] == 5.0f);
+}
+
+// ----------------------------------------------------------------------------------------------
+// Files that hold no data
+
+TEST_CASE("An empty file is refused naming the path", "[csv][files]") {
+  CsvFile empty("empty", "");
+  CHECK_THROWS_WITH((data::read_csv<Shape<2>, ClassIndex<3>>(empty.path)),
+                    Contains("'" + empty.path + "' is empty"));
+  CsvFile bom("bom_only", "\xEF\xBB\xBF");
+  CHECK_THROWS_WITH((data::read_csv<Shape<2>, ClassIndex<3>>(bom.path)), Contains("is empty"));
+  CsvFile blank("blank_only", "\n \r\n\n");
+  CHECK_THROWS_WITH((data::read_csv<Shape<2>, ClassIndex<3>>(blank.path)),
+                    Contains("'" + blank.path + "' holds only blank lines"));
+}
+
+TEST_CASE("A header-only file is refused naming the path and the header line", "[csv][files]") {
+  CsvFile file("header_only", "\nx,y,c\n\n");
+  CHECK_THROWS_WITH((data::read_csv<Shape<2>, ClassIndex<3>>(file.path)),
+                    Contains("'" + file.path + "' has a header (line 2) but no data rows"));
+}
+
+TEST_CASE("A directory or a missing path is refused naming it", "[csv][files]") {
+  const auto dir = std::filesystem::temp_directory_path().string();
+  CHECK_THROWS_WITH((data::read_csv<Shape<2>, ClassIndex<3>>(dir)),
+                    Contains("'" + dir + "' is a directory, not a CSV file"));
+  const auto missing = dir + "/tg_csv_no_such_file.csv";
+  CHECK_THROWS_WITH((data::read_csv<Shape<2>, ClassIndex<3>>(missing)),
+                    Contains("cannot open '" + missing + "': no such file"));
+}
+
+TEST_CASE("A row of the wrong width is refused naming the line and both counts", "[csv][files]") {
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\n1,2,0\n1,2,0,\n")),
+                    Contains("line 3 has 4 columns but the dataset needs 2 features (Shape<2>) "
+                             "+ 1 label columns (ClassIndex<3>)"));
+}
+
+// ----------------------------------------------------------------------------------------------
+// Realistic input and arbitrary bytes
+
+TEST_CASE("A table written by R's write.csv is read", "[csv][realistic]") {
+  // write.csv(iris_coded, "iris.csv", row.names = FALSE): quoted names, NA for a missing value.
+  const std::string text =
+      "\"Sepal.Length\",\"Sepal.Width\",\"Petal.Length\",\"Petal.Width\",\"Species\"\n"
+      "5.1,3.5,1.4,0.2,0\n"
+      "4.9,3,1.4,0.2,0\n"
+      "7,3.2,4.7,1.4,1\n"
+      "6.4,NA,4.5,1.5,1\n"
+      "6.3,3.3,6,2.5,2\n"
+      "5.8,2.7,5.1,1.9,2\n";
+  CsvFile file("r_write_csv", text);
+  const auto iris = data::read_csv<Shape<4>, ClassIndex<3>>(file.path);
+  REQUIRE(iris.size() == 6);
+  CHECK(iris.input(0)[0] == 5.1f);
+  CHECK(iris.input(2)[3] == 1.4f);
+  CHECK(std::isnan(iris.input(3)[1]));
+  CHECK(count_nonfinite(iris.inputs()) == 1);
+  CHECK(iris.label(0)[0] == 0);
+  CHECK(iris.label(3)[0] == 1);
+  CHECK(iris.label(5)[0] == 2);
+}
+
+TEST_CASE("parse_csv reads text in memory and names it in errors", "[csv][memory]") {
+  const auto d = data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\n1,2,0\n");
+  CHECK(d.size() == 1);
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\n1,2,z\n", {}, "upload #3")),
+                    Contains("parse_csv: 'upload #3' line 2, column 3"));
+  // NUL bytes and invalid UTF-8 are text like any other, shown escaped.
+  CHECK_THROWS_WITH(
+      (data::parse_csv<Shape<2>, ClassIndex<3>>(std::string("x,y,c\n1,\0\xff,0\n", 13))),
+      Contains("line 2, column 2: '\\x00\xff' is not a number"));
+}
+
+TEST_CASE("parse_csv on arbitrary bytes returns a dataset or throws std::runtime_error",
+          "[csv][memory]") {
+  // Inputs built from the bytes that matter to the parser, and some that do not; ASan and UBSan
+  // builds check the memory accesses and conversions.
+  const char alphabet[] = {',', ',', '"', '"', '\n', '\r',   ' ',    '\t',   '0',    '1',
+                           '2', '.', '-', '+', 'e',  'E',    'n',    'a',    'N',    'A',
+                           'i', 'f', 'x', '9', '\0', '\xff', '\xef', '\xbb', '\xbf', '?'};
+  std::uint64_t state = 0x9e3779b97f4a7c15ull;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  // What a returned dataset may hold: class indices in [0, 3) and finite labels.
+  std::size_t parsed = 0, refused = 0, other = 0, invalid = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string text(next() % 40, ' ');
+    for (char& c : text) c = alphabet[next() % sizeof alphabet];
+    if (round % 7 == 0) text = "1,2,0\n" + text;
+    if (round % 5 == 0) text += "1e999,2e-999,99999999999999999999\n";
+    try {
+      if (round % 2) {
+        const auto d = data::parse_csv<Shape<2>, ClassIndex<3>>(text);
+        for (std::int32_t label : d.labels()) invalid += label < 0 || label >= 3;
+        parsed += d.size() > 0;
+      } else {
+        const auto d =
+            data::parse_csv<Shape<1>, Real<Shape<1>>, double>(text, {.labels_first = true});
+        for (double label : d.labels()) invalid += !std::isfinite(label);
+        parsed += d.size() > 0;
+      }
+    } catch (const std::runtime_error&) {
+      ++refused;
+    } catch (...) {
+      ++other;
+    }
+  }
+  CHECK(invalid == 0);
+  CHECK(other == 0);
+  CHECK(parsed > 0);
+  CHECK(refused > 0);
+}
+
+// ----------------------------------------------------------------------------------------------
+// Scalers
+
+namespace {
+using Table = Dataset<Shape<2>, Binary>;
+Table table(std::initializer_list<std::array<float, 2>> rows) {
+  Table d;
+  const float label = 0;
+  for (const auto& r : rows) d.push_back(r, std::span<const float>(&label, 1));
+  return d;
+}
+constexpr float missing = std::numeric_limits<float>::quiet_NaN();
+constexpr float infinite = std::numeric_limits<float>::infinity();
+}  // namespace
+
+TEST_CASE("Fitting a scaler on an empty dataset is refused", "[scaler]") {
+  const Table empty;
+  CHECK_THROWS_WITH(data::MinMaxScaler().fit(empty),
+                    Contains("MinMaxScaler::fit: the training dataset is empty"));
+  CHECK_THROWS_AS(data::StandardScaler().fit(empty), std::invalid_argument);
+}
+
+TEST_CASE("MinMaxScaler refuses a target range that is not finite or not increasing", "[scaler]") {
+  const double nan_bound = std::numeric_limits<double>::quiet_NaN();
+  CHECK_THROWS_WITH(data::MinMaxScaler(nan_bound, 1),
+                    Contains("MinMaxScaler: the target range [nan, 1] must have finite bounds "
+                             "with low < high"));
+  CHECK_THROWS_WITH((data::MinMaxScaler(0, std::numeric_limits<double>::infinity())),
+                    Contains("[0, inf]"));
+  CHECK_THROWS_WITH(data::MinMaxScaler(1, 1), Contains("[1, 1]"));
+  CHECK_THROWS_AS(data::MinMaxScaler(2, -1), std::invalid_argument);
+  CHECK_NOTHROW(data::MinMaxScaler(-1, 1));
+}
+
+TEST_CASE("StandardScaler takes statistics from finite values and leaves NaN cells alone",
+          "[scaler]") {
+  auto train = table({{0, 1}, {missing, 2}, {10, 3}, {5, missing}});
+  data::StandardScaler scaler;
+  scaler.fit_transform(train);
+  CHECK(scaler.mean()[0] == Approx(5.0));
+  CHECK(scaler.mean()[1] == Approx(2.0));
+  CHECK(scaler.scale()[0] == Approx(std::sqrt(50.0 / 3)));
+  CHECK(train.input(0)[0] == Approx(-std::sqrt(1.5)));
+  CHECK(train.input(2)[1] == Approx(std::sqrt(1.5)));
+  // The missing values stay where they were: the NaN guard counts 2 and names row 1 first.
+  CHECK(count_nonfinite(train.inputs()) == 2);
+  CHECK(std::isnan(train.input(1)[0]));
+  CHECK(std::isnan(train.input(3)[1]));
+  CHECK(std::isfinite(train.input(1)[1]));
+}
+
+TEST_CASE("MinMaxScaler takes the range from finite values and leaves NaN and Inf cells alone",
+          "[scaler]") {
+  auto train = table({{0, infinite}, {missing, 10}, {10, 30}, {5, 20}});
+  data::MinMaxScaler scaler(-1, 1);
+  scaler.fit_transform(train);
+  CHECK(scaler.data_max()[1] == 30.0);
+  CHECK(train.input(0)[0] == -1.0f);
+  CHECK(train.input(3)[0] == 0.0f);
+  CHECK(train.input(1)[1] == -1.0f);
+  CHECK(train.input(3)[1] == 0.0f);
+  CHECK(std::isnan(train.input(1)[0]));
+  CHECK(train.input(0)[1] == infinite);
+  CHECK(count_nonfinite(train.inputs()) == 2);
+}
+
+TEST_CASE("A feature with no finite training value is treated as constant", "[scaler]") {
+  auto train = table({{missing, 1}, {missing, 3}});
+  auto test = table({{4, 2}});
+  data::StandardScaler standard;
+  standard.fit(train);
+  CHECK(standard.mean()[0] == 0.0);
+  CHECK(standard.scale()[0] == 1.0);
+  auto z = test;
+  standard.transform(z);
+  CHECK(z.input(0)[0] == 4.0f);  // centred on 0, scale 1
+  data::MinMaxScaler minmax;
+  minmax.fit(train);
+  minmax.transform(test);
+  CHECK(test.input(0)[0] == 0.0f);  // like a constant feature: low
+  CHECK(test.input(0)[1] == 0.5f);
+  CHECK(std::isnan(train.input(0)[0]));
+}
+
+TEST_CASE("A scaler records the data it was fitted on for the leakage guard", "[scaler]") {
+  auto train = table({{0, 1}, {missing, 2}, {10, 3}});
+  auto test = table({{4, 2}});
+  const auto train_print = train.fingerprint(), test_print = test.fingerprint();
+  data::StandardScaler scaler;
+  scaler.fit(train);
+  scaler.transform(test);
+  CHECK(test.scaling().fitted_on == train_print);
+  CHECK(test.scaling().before == test_print);
+}
