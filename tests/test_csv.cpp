@@ -50,20 +50,74 @@ std::size_t count_nonfinite(std::span<const float> values) {
 
 TEST_CASE("A class label that is missing or not a finite number is refused naming the cell",
           "[csv][labels]") {
-  const std::pair<const char*, const char*> cases[] = {
-      {"NA", "is a missing value"},      {"", "is a missing value"},
-      {"inf", "is not a finite number"}, {"nan(1)", "is not a finite number"},
-      {"abc", "is not a number"},        {"1e999", "is outside the range of a double"},
-  };
-  for (const auto& [cell, why] : cases) {
+  const std::string missing = "a label cannot be missing (drop the row)";
+  const std::string range = "ClassIndex<3> labels are whole numbers in [0, 3)";
+  const std::string names =
+      "ClassIndex<3> labels are class indices 0..2: map class names to "
+      "indices before reading (e.g. 'abc' -> 0)";
+  const std::array<std::array<std::string, 3>, 6> cases = {{
+      {"NA", "is a missing value (one of CsvOptions::na_tokens)", missing},
+      {"", "is a missing value (one of CsvOptions::na_tokens)", missing},
+      {"inf", "is not a finite number", range},
+      {"nan(1)", "is not a finite number", range},
+      {"abc", "is not a number", names},
+      {"1e999", "is outside the range of a double", range},
+  }};
+  for (const auto& [cell, why, reason] : cases) {
     INFO("label cell: " << cell);
     const std::string text = std::string("x,y,label\n1,2,0\n3,4,") + cell + "\n";
     CsvFile file("label_missing", text);
     CHECK_THROWS_WITH((data::read_csv<Shape<2>, ClassIndex<3>>(file.path)),
                       Contains(file.path) && Contains("line 3, column 3") &&
-                          Contains("'" + std::string(cell) + "'") && Contains(why) &&
-                          Contains("ClassIndex<3> labels are whole numbers in [0, 3)"));
+                          Contains("'" + cell + "' " + why + "; " + reason));
+    if (reason != missing)
+      CHECK_THROWS_WITH((data::read_csv<Shape<2>, ClassIndex<3>>(file.path)),
+                        !Contains("cannot be missing"));
   }
+}
+
+TEST_CASE("Each kind of bad class label is refused with its own reason", "[csv][labels]") {
+  auto read = [](const std::string& label) {
+    return data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\n1,2,0\n1,2," + label + "\n");
+  };
+  // Not whole: the reason is that class labels are whole numbers.
+  CHECK_THROWS_WITH(read("2.5"), Contains("line 3, column 3: label '2.5' is not a whole number; "
+                                          "ClassIndex<3> labels are whole numbers (class "
+                                          "indices in [0, 3))") &&
+                                     !Contains("missing"));
+  // Out of range: the renumbering hint only for K itself, the likely last class of a 1-based file.
+  CHECK_THROWS_WITH(read("-1"), Contains("label '-1' is outside [0, 3); ClassIndex<3> labels are "
+                                         "whole numbers in [0, 3)") &&
+                                    !Contains("renumber") && !Contains("missing"));
+  CHECK_THROWS_WITH(read("7"), Contains("label '7' is outside [0, 3)") && !Contains("renumber"));
+  CHECK_THROWS_WITH(read("3"), Contains("label '3' is outside [0, 3)") &&
+                                   Contains("If the file numbers classes from 1, renumber them "
+                                            "from 0 (3 is K, one past the last index 2)"));
+  // Missing: drop the row.
+  CHECK_THROWS_WITH(read("NA"), Contains("'NA' is a missing value (one of CsvOptions::na_tokens); "
+                                         "a label cannot be missing (drop the row)"));
+  // A class name: map names to indices first.
+  for (const std::string name : {"setosa", "Iris-setosa", " versicolor "}) {
+    INFO("label cell: " << name);
+    CHECK_THROWS_WITH(read(name), Contains("is not a number; ClassIndex<3> labels are class "
+                                           "indices 0..2: map class names to indices before "
+                                           "reading (e.g. '") &&
+                                      !Contains("missing"));
+  }
+  CHECK_THROWS_WITH(read("setosa"), Contains("(e.g. 'setosa' -> 0)"));
+  // Text that is not a name (a mistyped number) gets the range instead.
+  CHECK_THROWS_WITH(read("0x1A"), Contains("'0x1A' is not a number; ClassIndex<3> labels are "
+                                           "whole numbers in [0, 3)"));
+  // Binary labels: names and other numbers have their own reasons too.
+  CHECK_THROWS_WITH((data::parse_csv<Shape<1>, Binary>("x,y\n5,yes\n")),
+                    Contains("'yes' is not a number; a Binary label is 0 or 1: map the two class "
+                             "names to 0 and 1 before reading") &&
+                        !Contains("missing"));
+  CHECK_THROWS_WITH((data::parse_csv<Shape<1>, Binary>("x,y\n5,2\n")),
+                    Contains("label '2' is not 0 or 1") && !Contains("missing"));
+  CHECK_THROWS_WITH((data::parse_csv<Shape<1>, Real<Shape<1>>>("x,y\n5,abc\n")),
+                    Contains("'abc' is not a number; Real<Shape<1>> labels are finite numbers") &&
+                        !Contains("missing"));
 }
 
 TEST_CASE("A class label must be a whole number filling its cell", "[csv][labels]") {
@@ -188,6 +242,33 @@ TEST_CASE("A number beyond the range of a double or of the dataset's scalar type
   CHECK(d.input(0)[1] == 1e39);
 }
 
+TEST_CASE("A decimal comma is refused with a hint to write a decimal point", "[csv][features]") {
+  const data::CsvOptions semicolons{.delimiter = ';'};
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("x;y;c\n5,1;3,5;0\n", semicolons)),
+                    Contains("line 2, column 1: '5,1' is not a number (decimal commas are not "
+                             "read: write 5.1); a feature must be"));
+  // A header-less file of them is data (a decimal comma counts as a number when the header is
+  // detected), so the comma is what is reported, on line 1.
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>(" -0,25 ;3,5;0\n", semicolons)),
+                    Contains("line 1, column 1: ' -0,25 ' is not a number (decimal commas are not "
+                             "read: write -0.25)"));
+  // Quoted in a comma-separated file, too; three digits after the comma may be thousands.
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\n1,\"1,000\",0\n")),
+                    Contains("line 2, column 2: '1,000' is not a number (decimal commas are not "
+                             "read: write 1.000, or 1000 if the comma separates thousands)"));
+  // In a label cell as well.
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("x;y;c\n5;3;1,0\n", semicolons)),
+                    Contains("line 2, column 3: '1,0' is not a number (decimal commas are not "
+                             "read: write 1.0); ClassIndex<3> labels are whole numbers"));
+  // Other text with a comma gets no such hint.
+  for (const char* cell : {"1,2,3", ",5", "5,", "a,1", "1,5e3"}) {
+    INFO("feature cell: " << cell);
+    CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>(
+                          std::string("x;y;c\n1;") + cell + ";0\n", semicolons)),
+                      Contains("is not a number") && !Contains("decimal comma"));
+  }
+}
+
 // ----------------------------------------------------------------------------------------------
 // Line ends, quoting, byte order mark
 
@@ -294,12 +375,18 @@ TEST_CASE("A header-less file keeps all its rows with the default options", "[cs
   CHECK(std::isnan(d.input(2)[1]));
 }
 
-TEST_CASE("A first row with any text cell is a header; numbers and missing values are data",
-          "[csv][header]") {
-  // One named column among numbered ones is enough.
-  const auto named = data::parse_csv<Shape<2>, ClassIndex<3>>("0,1,label\n1,2,0\n");
+TEST_CASE("A first row of text is a header; numbers and missing values are data", "[csv][header]") {
+  // Text and missing values (pandas leaves the index column's name empty): a header.
+  const auto named = data::parse_csv<Shape<2>, ClassIndex<3>>("x,,label\n1,2,0\n");
   REQUIRE(named.size() == 1);
   CHECK(named.input(0)[0] == 1.0f);
+  // Named columns among numbered ones are ambiguous when detected; header = true reads them.
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("0,1,label\n1,2,0\n")),
+                    Contains("line 1 mixes numbers and text"));
+  const auto numbered =
+      data::parse_csv<Shape<2>, ClassIndex<3>>("0,1,label\n1,2,0\n", {.header = true});
+  REQUIRE(numbered.size() == 1);
+  CHECK(numbered.input(0)[0] == 1.0f);
   // A first row of numbers and missing values is data.
   const auto data_row = data::parse_csv<Shape<2>, ClassIndex<3>>("NA,1,2\n1,2,0\n");
   REQUIRE(data_row.size() == 2);
@@ -320,6 +407,66 @@ TEST_CASE("An explicit header = false on a first row with text is refused naming
   CHECK_THROWS_WITH((data::read_csv<Shape<2>, ClassIndex<3>>(file.path, {.header = false})),
                     Contains(file.path) && Contains("line 1, column 1: header = false") &&
                         Contains("'x'") && Contains("set .header = true"));
+}
+
+TEST_CASE("A first row that mixes numbers and text is refused as ambiguous unless header is set",
+          "[csv][header]") {
+  // A header-less file whose first row has a typo: not silently taken as a header.
+  const std::string text = "5.1,abc,1.4,0.2,0\n4.9,3,1.4,0.2,0\n";
+  CsvFile file("mixed_first_row", text);
+  CHECK_THROWS_WITH(
+      (data::read_csv<Shape<4>, ClassIndex<3>>(file.path)),
+      Contains("read_csv: '" + file.path +
+               "' line 1 mixes numbers and text: column 1 holds "
+               "'5.1', a number, and column 2 holds 'abc', which is not") &&
+          Contains("set CsvOptions::header = true if it is a header, or header = false if it is "
+                   "data (then 'abc' is reported as an error)"));
+  // header = false: the row is data, and the text cell is the error.
+  CHECK_THROWS_WITH((data::read_csv<Shape<4>, ClassIndex<3>>(file.path, {.header = false})),
+                    Contains("line 1, column 2: 'abc' is not a number; a feature must be"));
+  // header = true: it is a header.
+  const auto d = data::read_csv<Shape<4>, ClassIndex<3>>(file.path, {.header = true});
+  REQUIRE(d.size() == 1);
+  CHECK(d.input(0)[0] == 4.9f);
+  // The line named is the first record's, after blank lines; a text label makes it mixed too.
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("\n\n1,2,setosa\n3,4,0\n")),
+                    Contains("line 3 mixes numbers and text: column 1 holds '1'") &&
+                        Contains("column 3 holds 'setosa'"));
+  // header = false on a mixed row with a class name: the label error says to map names.
+  CHECK_THROWS_WITH(
+      (data::parse_csv<Shape<2>, ClassIndex<3>>("1,2,setosa\n3,4,0\n", {.header = false})),
+      Contains("line 1, column 3: 'setosa' is not a number") &&
+          Contains("map class names to indices"));
+  // Missing values are neither numbers nor text: a row of text and NA tokens is a header.
+  const auto na_header = data::parse_csv<Shape<2>, ClassIndex<3>>("NA,y,c\n1,2,0\n");
+  CHECK(na_header.size() == 1);
+}
+
+TEST_CASE("A header whose width differs from the first data row is refused naming both counts",
+          "[csv][header]") {
+  CHECK_THROWS_WITH(
+      (data::parse_csv<Shape<2>, ClassIndex<3>>("a,b,c\n1,2,0,5,6\n")),
+      Contains("'<memory>' line 1 (the header) has 3 names but line 2 has 5 columns: every row "
+               "needs one cell per name. The delimiter may be wrong (CsvOptions::delimiter is "
+               "','), or a name or a cell holds the delimiter without quotes"));
+  // A trailing delimiter in the header, after blank lines; an explicit header the same.
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("\nx,y,c,\n\n1,2,0\n")),
+                    Contains("line 2 (the header) has 4 names but line 4 has 3 columns"));
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("x,y\n1,2,0\n", {.header = true})),
+                    Contains("line 1 (the header) has 2 names but line 2 has 3 columns"));
+  // One name: singular, and a hint when the header splits at another delimiter.
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("label\n1,2,0\n")),
+                    Contains("line 1 (the header) has 1 name but line 2 has 3 columns"));
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("x;y;c\n1,5;2,5;0\n")),
+                    Contains("line 1 (the header) has 1 name but line 2 has 3 columns") &&
+                        Contains("Split at ';' instead of ',', line 1 would have 3 columns: if "
+                                 "the file is ';'-separated, set CsvOptions::delimiter = ';'"));
+  // Later rows are checked against the dataset, as before.
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\n1,2,0\n1,2\n")),
+                    Contains("line 3 has 2 columns but the dataset needs"));
+  // Equal widths pass this check; the dataset's width comes next.
+  CHECK_THROWS_WITH((data::parse_csv<Shape<3>, ClassIndex<3>>("x,y,c\n1,2,0\n")),
+                    Contains("line 2 has 3 columns but the dataset needs 3 features"));
 }
 
 TEST_CASE("Options written with designated initializers before still compile and agree",
@@ -366,7 +513,100 @@ TEST_CASE("A directory or a missing path is refused naming it", "[csv][files]") 
 TEST_CASE("A row of the wrong width is refused naming the line and both counts", "[csv][files]") {
   CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\n1,2,0\n1,2,0,\n")),
                     Contains("line 3 has 4 columns but the dataset needs 2 features (Shape<2>) "
-                             "+ 1 label columns (ClassIndex<3>)"));
+                             "+ 1 label column (ClassIndex<3>)"));
+}
+
+TEST_CASE("Counts of one are written in the singular in width errors", "[csv][files]") {
+  CHECK_THROWS_WITH((data::parse_csv<Shape<1>, ClassIndex<2>>("1\n")),
+                    Contains("line 1 has 1 column but the dataset needs 1 feature (Shape<1>) + 1 "
+                             "label column (ClassIndex<2>)"));
+  CHECK_THROWS_WITH((data::parse_csv<Shape<1>, OneHot<2>>("1,0\n")),
+                    Contains("line 1 has 2 columns but the dataset needs 1 feature (Shape<1>) + 2 "
+                             "label columns (OneHot<2>)"));
+}
+
+TEST_CASE("Row names from R or an index from pandas are refused with a hint to leave them out",
+          "[csv][files]") {
+  const std::string fix =
+      ": the reader does not drop columns. Write the file without them: row.names = FALSE in R's "
+      "write.csv or write.table, index=False in pandas' to_csv";
+  // R: write.csv(iris_coded, "iris.csv") writes row names, under an empty name.
+  CsvFile r_file(
+      "r_row_names",
+      "\"\",\"Sepal.Length\",\"Sepal.Width\",\"Petal.Length\",\"Petal.Width\",\"Species\"\n"
+      "\"1\",5.1,3.5,1.4,0.2,0\n"
+      "\"2\",4.9,3,1.4,0.2,0\n");
+  CHECK_THROWS_WITH((data::read_csv<Shape<4>, ClassIndex<3>>(r_file.path)),
+                    Contains("'" + r_file.path +
+                             "' line 2 has 6 columns but the dataset needs 4 "
+                             "features (Shape<4>) + 1 label column (ClassIndex<3>). The first "
+                             "column looks like row names or an index (the header's first cell "
+                             "is empty)" +
+                             fix));
+  // pandas: df.to_csv("iris.csv") writes the index, with an empty name.
+  const std::string pandas =
+      ",sepal_length,sepal_width,petal_length,petal_width,species\n"
+      "0,5.1,3.5,1.4,0.2,0\n"
+      "1,4.9,3.0,1.4,0.2,0\n";
+  CHECK_THROWS_WITH((data::parse_csv<Shape<4>, ClassIndex<3>>(pandas)),
+                    Contains("the header's first cell is empty)" + fix));
+  // Without a header (to_csv(header=False)): the first cell numbers the rows.
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("0,5.1,3.5,0\n1,4.9,3,0\n")),
+                    Contains("line 1 has 4 columns") &&
+                        Contains("(its first cell numbers the rows from 0)" + fix));
+  // R's write.table names the columns but not the row names: the header is one name short.
+  CHECK_THROWS_WITH(
+      (data::parse_csv<Shape<2>, ClassIndex<3>>(
+          "\"x\" \"y\" \"c\"\n\"1\" 5.1 3.5 0\n\"2\" 4.9 3 0\n", {.delimiter = ' '})),
+      Contains("line 1 (the header) has 3 names but line 2 has 4 columns") &&
+          Contains("The first column looks like row names or an index that the header does not "
+                   "name (its first cell numbers the rows from 1)" +
+                   fix));
+  // Row names are never dropped silently; other extra columns get no such hint.
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c,d\n7,1,2,0\n")),
+                    Contains("line 2 has 4 columns") && !Contains("row names"));
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("3,1,2,0\n4,3,4,1\n")),
+                    Contains("line 1 has 4 columns") && !Contains("row names"));
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>(",x,y,c,d\n0,1,2,3,0\n")),
+                    Contains("line 2 has 5 columns") && !Contains("row names"));
+}
+
+TEST_CASE("A row read as one column hints at the delimiter the file seems to use", "[csv][files]") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"x;y;c\n1;2;0\n", "';'"},
+      {"x\ty\tc\n1\t2\t0\n", "'\\t'"},
+      {"x|y|c\n1|2|0\n", "'|'"},
+      {"x y c\n1  2 0\n", "' '"},
+  };
+  for (const auto& [text, shown] : cases) {
+    INFO("text: " << text);
+    CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>(text)),
+                      Contains("line 2 has 1 column but the dataset needs") &&
+                          Contains(std::string("Split at ") + shown +
+                                   " instead of ',', line 2 would have 3 columns: if the file is " +
+                                   shown + "-separated, set CsvOptions::delimiter = " + shown));
+  }
+  // Not an exact split: still the most frequent candidate for a row read as one cell.
+  CHECK_THROWS_WITH((data::parse_csv<Shape<4>, ClassIndex<3>>("a;b\n1;2\n")),
+                    Contains("line 2 has 1 column") && Contains("line 2 would have 2 columns") &&
+                        Contains("set CsvOptions::delimiter = ';'"));
+  // A comma file read with ';' as the delimiter.
+  CHECK_THROWS_WITH(
+      (data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\n1,2,0\n", {.delimiter = ';'})),
+      Contains("set CsvOptions::delimiter = ','"));
+  // A wider row that would split exactly at ';' (its decimal commas split it at ','); one that
+  // would not gets no hint.
+  CHECK_THROWS_WITH((data::parse_csv<Shape<3>, ClassIndex<3>>("1,5;2,5;0;1\n", {.header = false})),
+                    Contains("line 1 has 3 columns") &&
+                        Contains("Split at ';' instead of ',', line 1 would have 4 columns"));
+  CHECK_THROWS_WITH(
+      (data::parse_csv<Shape<2>, ClassIndex<3>>("1,5;2,5;0;7,1\n", {.header = false})),
+      Contains("line 1 has 4 columns") && !Contains("CsvOptions::delimiter ="));
+  // A single number: no hint.
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<3>>("x,y,c\n1,2,0\n5\n")),
+                    Contains("line 3 has 1 column but the dataset needs 2 features (Shape<2>) + 1 "
+                             "label column (ClassIndex<3>)") &&
+                        !Contains("delimiter"));
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -469,6 +709,29 @@ TEST_CASE("Fitting a scaler on an empty dataset is refused", "[scaler]") {
   CHECK_THROWS_WITH(data::MinMaxScaler().fit(empty),
                     Contains("MinMaxScaler::fit: the training dataset is empty"));
   CHECK_THROWS_AS(data::StandardScaler().fit(empty), std::invalid_argument);
+}
+
+TEST_CASE("Transforming with a scaler that was never fitted is a std::logic_error", "[scaler]") {
+  // std::invalid_argument is a std::logic_error too: tell the two apart, as docs/data.md does.
+  auto thrown = [](auto&& call) -> std::string {
+    try {
+      call();
+    } catch (const std::invalid_argument&) {
+      return "invalid_argument";
+    } catch (const std::logic_error& e) {
+      return std::string("logic_error: ") + e.what();
+    } catch (...) {
+      return "other";
+    }
+    return "nothing";
+  };
+  auto d = table({{1, 2}});
+  CHECK_THAT(thrown([&] { data::MinMaxScaler().transform(d); }),
+             Contains("logic_error: MinMaxScaler: transform before fit"));
+  CHECK_THAT(thrown([&] { data::StandardScaler().transform(d); }),
+             Contains("logic_error: StandardScaler: transform before fit"));
+  CHECK(thrown([&] { data::StandardScaler().fit(Table()); }) == "invalid_argument");
+  CHECK(thrown([&] { data::MinMaxScaler(1, 0); }) == "invalid_argument");
 }
 
 TEST_CASE("MinMaxScaler refuses a target range that is not finite or not increasing", "[scaler]") {

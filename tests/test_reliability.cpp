@@ -249,7 +249,13 @@ TEST_CASE("A weights file with a flipped bit, extra bytes or NaN is refused, the
   auto longer = good;
   longer.push_back(0);
   write_bytes(path, longer);
-  CHECK_THROWS_AS(model.load(path), WeightsMismatch);
+  CHECK_THROWS_WITH(model.load(path), Catch::Contains("is corrupt"));  // the checksum moved
+  longer.resize(longer.size() - 5);  // a byte appended before a valid checksum
+  longer.push_back(0);
+  const auto crc = detail::crc32_of(longer);
+  for (int i = 0; i < 4; ++i) longer.push_back(static_cast<unsigned char>(crc >> (8 * i)));
+  write_bytes(path, longer);
+  CHECK_THROWS_WITH(model.load(path), Catch::Contains("1 byte follows the end of the data"));
 
   write_bytes(path, std::vector<unsigned char>(good.begin(), good.end() - 9));
   CHECK_THROWS_AS(model.load(path), WeightsMismatch);
@@ -281,7 +287,7 @@ TEST_CASE("Version 1 weights files still load", "[reliability]") {
   CHECK(weights_of(model) == weights_of(saved));
   bytes.push_back(7);  // but trailing bytes are refused there too
   write_bytes(path, bytes);
-  CHECK_THROWS_WITH(model.load(path), Catch::Contains("1 unexpected bytes"));
+  CHECK_THROWS_WITH(model.load(path), Catch::Contains("1 byte follows the end of the data"));
   std::filesystem::remove(path);
 }
 
@@ -465,6 +471,12 @@ TEST_CASE("Resuming from a corrupt or mismatched checkpoint is refused before an
       model.fit(separable(60, 15),
                 {.epochs = 2, .batch_size = 16, .verbose = Verbosity::silent, .resume_from = path}),
       Catch::Contains("written for 64 training samples"));
+  auto shifted = train;  // the same number of samples, other values
+  shifted.inputs()[0] += 1;
+  CHECK_THROWS_WITH(
+      model.fit(shifted,
+                {.epochs = 2, .batch_size = 16, .verbose = Verbosity::silent, .resume_from = path}),
+      Catch::Contains("written for other training data"));
   Model<Mlp, Sparse> sgd{optim::SGD{}};
   CHECK_THROWS_WITH(
       sgd.fit(train,
@@ -489,5 +501,60 @@ TEST_CASE("Resuming from a corrupt or mismatched checkpoint is refused before an
                  .verbose = Verbosity::silent,
                  .checkpoint = CheckpointOptions{.path = path, .best_path = temp_path("b")}}),
       Catch::Contains("no validation data"));
+  CHECK_THROWS_WITH(
+      model.fit(train, {.epochs = 2,
+                        .verbose = Verbosity::silent,
+                        .checkpoint = CheckpointOptions{.path = temp_path("no/such/dir/c.tgc")}}),
+      Catch::Contains("which is not a directory; create it first"));
+  CHECK(weights_of(model) == before);  // refused before the first epoch
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("A checkpoint beyond the requested epochs, or a weights file, is not resumed",
+          "[reliability][checkpoint]") {
+  const auto train = separable(64, 16);
+  const auto path = temp_path("ahead.tgc"), weights = temp_path("plain.tgw");
+  Model<Mlp, Sparse> writer;
+  writer.fit(train, {.epochs = 3,
+                     .batch_size = 16,
+                     .verbose = Verbosity::silent,
+                     .checkpoint = CheckpointOptions{.path = path}});
+  writer.save(weights);
+  Model<Mlp, Sparse> model;
+  const FitOptions<Dataset<Shape<6>, ClassIndex<3>>> two{
+      .epochs = 2,
+      .batch_size = 16,
+      .verbose = Verbosity::silent,
+      .checkpoint = CheckpointOptions{.path = path, .resume = true}};
+  CHECK_THROWS_WITH(model.fit(train, two),
+                    Catch::Contains("at epoch 3, beyond FitOptions::epochs = 2") &&
+                        Catch::Contains("delete it, or choose another path"));
+  auto three = two;
+  three.epochs = 3;
+  const auto done = model.fit(train, three);  // a finished run: its history, nothing trained
+  CHECK(done.epochs.size() == 3);
+  CHECK(weights_of(model) == weights_of(writer));
+  CHECK_THROWS_WITH(model.read_checkpoint(weights),
+                    Catch::Contains("is a weights file (model.save), not a checkpoint"));
+  std::filesystem::remove(path);
+  std::filesystem::remove(weights);
+}
+
+TEST_CASE("Damage to a weights file's header is told apart from a newer format", "[reliability]") {
+  Model<Mlp, Sparse> model;
+  const auto path = temp_path("version.tgw");
+  model.save(path);
+  auto bytes = file_bytes(path);
+  bytes[9] ^= 0x10;  // the version field: 2 -> 4098
+  write_bytes(path, bytes);
+  CHECK_THROWS_WITH(model.load(path), Catch::Contains("is corrupt: its format version field reads "
+                                                      "4098") &&
+                                          Catch::Contains("checksum does not match"));
+  bytes.resize(bytes.size() - 4);  // a future version 4098 with a valid checksum
+  const auto crc = detail::crc32_of(bytes);
+  for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<unsigned char>(crc >> (8 * i)));
+  write_bytes(path, bytes);
+  CHECK_THROWS_WITH(model.load(path), Catch::Contains("written by a newer tensorguard (format "
+                                                      "version 4098)"));
   std::filesystem::remove(path);
 }

@@ -26,12 +26,15 @@ namespace tensorguard::data {
 
 struct CsvOptions {
   char delimiter = ',';
-  // Whether the first row is a header: unset, a first row with any cell that is neither a
-  // number nor a missing-value token is a header. Set, the file must agree (an error otherwise).
+  // Whether the first row is a header. Unset: a first row of numbers and missing-value tokens is
+  // data, one of text (and missing-value tokens) is a header, and one that mixes numbers and text
+  // is an error asking to set this. true: the first row must hold text. false: the first row
+  // must hold a number (a row of text only is a header, an error).
   std::optional<bool> header = std::nullopt;
   bool labels_first = false;  // labels in the first columns instead of the last
   // Cells that mean "missing" (compared after trimming spaces and tabs, case-sensitive): NaN in a
-  // feature cell, an error in a label cell.
+  // feature cell, an error in a label cell. Assigning a list replaces these defaults; to add a
+  // token, push_back onto them.
   std::vector<std::string> na_tokens = {"",     "NA",   "N/A",  "n/a",  "NaN",  "nan",
                                         "-nan", "NULL", "null", "None", "#N/A", "?"};
 };
@@ -224,20 +227,90 @@ class CsvRecords {
   std::vector<Cell> cells_;
 };
 
+// "1 column", "5 columns".
+inline std::string csv_count(std::size_t n, const char* noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
+// A cell written with a decimal comma (`5,1`, `-0,25`: an optional sign, digits, one comma,
+// digits): what to write instead, for the hint. Not read as a number.
+inline std::optional<std::string> csv_decimal_comma(std::string_view cell) {
+  std::string_view s = csv_trim(cell);
+  std::string sign;
+  if (!s.empty() && (s.front() == '+' || s.front() == '-')) {
+    if (s.front() == '-') sign = "-";
+    s.remove_prefix(1);
+  }
+  const std::size_t comma = s.find(',');
+  if (comma == std::string_view::npos || comma == 0 || comma + 1 == s.size()) return std::nullopt;
+  for (std::size_t i = 0; i < s.size(); ++i)
+    if (i != comma && !(s[i] >= '0' && s[i] <= '9')) return std::nullopt;
+  const std::string_view whole = s.substr(0, comma), fraction = s.substr(comma + 1);
+  std::string fix = "write " + sign + std::string(whole) + "." + std::string(fraction);
+  if (fraction.size() == 3 && whole.size() <= 3)  // 1,000: maybe a thousands separator
+    fix += ", or " + sign + std::string(whole) + std::string(fraction) +
+           " if the comma separates thousands";
+  return fix;
+}
+
+// Whether a cell looks like a class or category name (`setosa`, `Iris-setosa`), not a mistyped
+// number: it starts with a letter (or a byte of a UTF-8 character).
+inline bool csv_name_like(std::string_view cell) {
+  const std::string_view s = csv_trim(cell);
+  if (s.empty()) return false;
+  const auto c = static_cast<unsigned char>(s.front());
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+}
+
+// A hint for a row of the wrong width: a common delimiter that the row (its cells joined by
+// the configured delimiter, quoting aside) seems to use instead of the configured one. A
+// candidate that would split the row into exactly `needed` cells wins; otherwise, for a row
+// read as a single cell, the candidate that occurs most often (space last, as runs of spaces).
+inline std::string csv_delimiter_hint(std::string_view row, std::size_t cells, char delimiter,
+                                      std::size_t needed, std::size_t line) {
+  constexpr char candidates[] = {';', '\t', '|', ','};
+  auto use = [&](char c, std::size_t would) {
+    const std::string shown = csv_show(std::string_view(&c, 1));
+    return " Split at " + shown + " instead of " + csv_show(std::string_view(&delimiter, 1)) +
+           ", line " + std::to_string(line) + " would have " + csv_count(would, "column") +
+           ": if the file is " + shown + "-separated, set CsvOptions::delimiter = " + shown;
+  };
+  std::size_t counts[sizeof candidates] = {};
+  for (std::size_t k = 0; k < sizeof candidates; ++k)
+    if (candidates[k] != delimiter)
+      for (char c : row) counts[k] += c == candidates[k];
+  for (std::size_t k = 0; k < sizeof candidates; ++k)
+    if (counts[k] > 0 && counts[k] + 1 == needed) return use(candidates[k], needed);
+  std::size_t words = 0;  // runs of characters between spaces
+  if (delimiter != ' ') {
+    const std::string_view t = csv_trim(row);
+    for (std::size_t i = 0; i < t.size(); ++i) words += t[i] != ' ' && (i == 0 || t[i - 1] == ' ');
+    if (cells == 1 && words > 1 && words == needed) return use(' ', words);
+  }
+  if (cells != 1) return "";
+  std::size_t best = sizeof candidates;
+  for (std::size_t k = 0; k < sizeof candidates; ++k)
+    if (counts[k] > 0 && (best == sizeof candidates || counts[k] > counts[best])) best = k;
+  if (best < sizeof candidates) return use(candidates[best], counts[best] + 1);
+  if (words > 1) return use(' ', words);
+  return "";
+}
+
 template <class S, class Labels, class T>
 Dataset<S, Labels, T> parse_csv_as(const char* who, std::string_view text,
                                    const CsvOptions& options, const std::string& name) {
   using D = Dataset<S, Labels, T>;
   using label_value = typename D::label_value;
   constexpr std::size_t features = S::size, label_cols = Labels::width;
+  constexpr std::size_t needed = features + label_cols;
   const std::string where = std::string(who) + ": '" + name + "'";
   const char delimiter = options.delimiter;
   if (delimiter == '"' || delimiter == '\n' || delimiter == '\r')
     throw std::invalid_argument(std::string(who) + ": the delimiter cannot be " +
                                 csv_show(std::string_view(&delimiter, 1)) +
                                 " (it is part of the CSV syntax)");
-  const std::string shape = std::to_string(features) + " features (" + S::to_string() + ") + " +
-                            std::to_string(label_cols) + " label columns (" + Labels::name() + ")";
+  const std::string shape = csv_count(features, "feature") + " (" + S::to_string() + ") + " +
+                            csv_count(label_cols, "label column") + " (" + Labels::name() + ")";
 
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark
   if (text.empty()) throw std::runtime_error(where + " is empty: expected rows of " + shape);
@@ -255,23 +328,54 @@ Dataset<S, Labels, T> parse_csv_as(const char* who, std::string_view text,
       s += (i ? ", " : "") + csv_show(options.na_tokens[i]);
     return s;
   };
+  auto joined = [&] {  // the record's cells joined by the delimiter, for the delimiter hint
+    std::string s;
+    for (std::size_t i = 0; i < rec.size(); ++i) {
+      if (i) s += delimiter;
+      s += rec.cell(i);
+    }
+    return s;
+  };
 
-  // The header: the first record, if it holds text.
-  std::optional<std::size_t> text_cell;
-  for (std::size_t i = 0; i < rec.size() && !text_cell; ++i)
-    if (csv_value(rec.cell(i), options.na_tokens).kind == CsvValue::text) text_cell = i;
+  // The header: the first record, if it holds text. A cell written with a decimal comma counts
+  // as a number here, so that a header-less file of them reports the comma, not a header.
+  std::optional<std::size_t> text_cell, number_cell;
+  for (std::size_t i = 0; i < rec.size(); ++i) {
+    const CsvValue v = csv_value(rec.cell(i), options.na_tokens);
+    if (v.kind == CsvValue::missing) continue;
+    const bool is_text = v.kind == CsvValue::text && !csv_decimal_comma(rec.cell(i));
+    auto& first = is_text ? text_cell : number_cell;
+    if (!first) first = i;
+  }
+  if (!options.header.has_value() && text_cell && number_cell)
+    throw std::runtime_error(
+        where + " line " + std::to_string(rec.line()) + " mixes numbers and text: column " +
+        std::to_string(*number_cell + 1) + " holds " + csv_show(rec.cell(*number_cell)) +
+        ", a number, and column " + std::to_string(*text_cell + 1) + " holds " +
+        csv_show(rec.cell(*text_cell)) +
+        ", which is not. It may be a header with some numeric names or a first data row with a "
+        "typo, and the reader does not guess: set CsvOptions::header = true if it is a header, "
+        "or header = false if it is data (then " +
+        csv_show(rec.cell(*text_cell)) + " is reported as an error)");
   if (options.header == true && !text_cell)
     throw std::runtime_error(where + " line " + std::to_string(rec.line()) +
                              ": header = true, but the first row holds only numbers (and "
                              "missing values), so it is data, not a header. Leave .header "
                              "unset to detect the header, or set .header = false");
-  if (options.header == false && text_cell)
+  if (options.header == false && text_cell && !number_cell)
     throw std::runtime_error(at(*text_cell) + "header = false, but the first row holds " +
                              csv_show(rec.cell(*text_cell)) +
                              ", which is not a number: it is a header. Leave .header unset to "
                              "detect the header, or set .header = true");
-  if (text_cell) {
-    const std::size_t header_line = rec.line();
+  const bool has_header = options.header.value_or(text_cell.has_value());
+  std::size_t header_line = 0, header_cells = 0;
+  bool header_first_empty = false;
+  std::string header_text;
+  if (has_header) {
+    header_line = rec.line();
+    header_cells = rec.size();
+    header_first_empty = csv_trim(rec.cell(0)).empty();
+    if (header_cells == 1) header_text = joined();
     if (!rec.next())
       throw std::runtime_error(where + " has a header (line " + std::to_string(header_line) +
                                ") but no data rows: expected rows of " + shape);
@@ -282,11 +386,62 @@ Dataset<S, Labels, T> parse_csv_as(const char* who, std::string_view text,
   std::vector<label_value> y(label_cols);
   const std::size_t f0 = options.labels_first ? label_cols : 0;
   const std::size_t l0 = options.labels_first ? 0 : features;
+  // Whether the first cell of every data row so far counts the rows (from 0 or from 1), as row
+  // names and an index do, and where it starts.
+  bool counter = true;
+  double counter_from = 0;
+  constexpr const char* row_names_fix =
+      ": the reader does not drop columns. Write the file without them: row.names = FALSE in "
+      "R's write.csv or write.table, index=False in pandas' to_csv";
+  std::size_t row = 0;
   do {
-    if (rec.size() != features + label_cols)
-      throw std::runtime_error(where + " line " + std::to_string(rec.line()) + " has " +
-                               std::to_string(rec.size()) + " columns but the dataset needs " +
-                               shape);
+    if (counter) {
+      const CsvValue v = csv_value(rec.cell(0), options.na_tokens);
+      const bool counts =
+          v.kind == CsvValue::number &&
+          (row == 0 ? v.value == 0 || v.value == 1 : v.value == counter_from + double(row));
+      if (!counts)
+        counter = false;
+      else if (row == 0)
+        counter_from = v.value;
+    }
+    auto counts_rows = [&] {
+      return "its first cell numbers the rows from " + std::to_string(int(counter_from));
+    };
+    if (row == 0 && has_header && rec.size() != header_cells) {
+      std::string hint;
+      if (header_cells == needed && rec.size() == needed + 1 && counter)
+        hint =
+            " The first column looks like row names or an index that the header does not "
+            "name (" +
+            counts_rows() + ")" + row_names_fix;
+      else if (header_cells == 1)
+        hint = csv_delimiter_hint(header_text, 1, delimiter, rec.size(), header_line);
+      else if (rec.size() == 1)
+        hint = csv_delimiter_hint(joined(), 1, delimiter, header_cells, rec.line());
+      if (hint.empty())
+        hint = " The delimiter may be wrong (CsvOptions::delimiter is " +
+               csv_show(std::string_view(&delimiter, 1)) +
+               "), or a name or a cell holds the delimiter without quotes";
+      throw std::runtime_error(
+          where + " line " + std::to_string(header_line) + " (the header) has " +
+          csv_count(header_cells, "name") + " but line " + std::to_string(rec.line()) + " has " +
+          csv_count(rec.size(), "column") + ": every row needs one cell per name." + hint);
+    }
+    if (rec.size() != needed) {
+      std::string message = where + " line " + std::to_string(rec.line()) + " has " +
+                            csv_count(rec.size(), "column") + " but the dataset needs " + shape;
+      if (rec.size() == needed + 1 && (header_first_empty || counter))
+        message +=
+            ". The first column looks like row names or an index (" +
+            (header_first_empty ? std::string("the header's first cell is empty") : counts_rows()) +
+            ")" + row_names_fix;
+      else if (const std::string hint =
+                   csv_delimiter_hint(joined(), rec.size(), delimiter, needed, rec.line());
+               !hint.empty())
+        message += "." + hint;
+      throw std::runtime_error(message);
+    }
     // A finite number that must also fit T (a float cannot hold 1e39).
     auto fits = [&](std::size_t i, double v) {
       if (std::fabs(v) > double(std::numeric_limits<T>::max()))
@@ -308,6 +463,8 @@ Dataset<S, Labels, T> parse_csv_as(const char* who, std::string_view text,
           break;
         default:
           why = " is not a number";
+          if (const auto fix = csv_decimal_comma(rec.cell(i)))
+            why += " (decimal commas are not read: " + *fix + ")";
       }
       throw std::runtime_error(at(i) + csv_show(rec.cell(i)) + why + "; " + expected);
     };
@@ -324,39 +481,63 @@ Dataset<S, Labels, T> parse_csv_as(const char* who, std::string_view text,
                    "). Fix the cell, or add the text to CsvOptions::na_tokens to read it as "
                    "missing (NaN)");
     }
+    // The reasons are built only for a label that is refused.
     for (std::size_t k = 0; k < label_cols; ++k) {
       const std::size_t i = l0 + k;
       const CsvValue v = csv_value(rec.cell(i), options.na_tokens);
+      const bool number = v.kind == CsvValue::number;
       if constexpr (Labels::kind == LabelKind::class_index) {
         constexpr double limit = double(std::numeric_limits<std::int32_t>::max());
-        const std::string expected = Labels::name() + " labels are whole numbers in [0, " +
-                                     std::to_string(Labels::classes) +
-                                     "); a label cannot be missing (drop the row)";
-        if (v.kind != CsvValue::number) refuse(i, v, expected);
-        if (v.value != std::trunc(v.value))
-          throw std::runtime_error(at(i) + "label " + csv_show(rec.cell(i)) +
-                                   " is not a whole number; " + expected);
-        if (v.value < 0 || v.value >= double(Labels::classes) || v.value > limit)
-          throw std::runtime_error(at(i) + "label " + csv_show(rec.cell(i)) + " is outside [0, " +
-                                   std::to_string(Labels::classes) + "); " + expected +
-                                   ". If the file numbers classes from 1, renumber them from 0");
+        const bool whole = number && v.value == std::trunc(v.value);
+        if (!whole || v.value < 0 || v.value >= double(Labels::classes) || v.value > limit) {
+          const std::string classes = std::to_string(Labels::classes);
+          const std::string last = std::to_string(Labels::classes - 1);
+          const std::string range =
+              Labels::name() + " labels are whole numbers in [0, " + classes + ")";
+          if (v.kind == CsvValue::missing) refuse(i, v, "a label cannot be missing (drop the row)");
+          if (v.kind == CsvValue::text && csv_name_like(rec.cell(i)))
+            refuse(i, v,
+                   Labels::name() + " labels are class indices 0.." + last +
+                       ": map class names to indices before reading (e.g. " +
+                       csv_show(csv_trim(rec.cell(i))) + " -> 0)");
+          if (!number) refuse(i, v, range);
+          if (!whole)
+            throw std::runtime_error(at(i) + "label " + csv_show(rec.cell(i)) +
+                                     " is not a whole number; " + Labels::name() +
+                                     " labels are whole numbers (class indices in [0, " + classes +
+                                     "))");
+          throw std::runtime_error(
+              at(i) + "label " + csv_show(rec.cell(i)) + " is outside [0, " + classes + "); " +
+              range +
+              (v.value == double(Labels::classes)
+                   ? ". If the file numbers classes from 1, renumber them from 0 (" + classes +
+                         " is K, one past the last index " + last + ")"
+                   : std::string()));
+        }
         y[k] = static_cast<label_value>(v.value);
       } else if constexpr (Labels::kind == LabelKind::binary) {
-        const std::string expected = "a Binary label is 0 or 1 and cannot be missing";
-        if (v.kind != CsvValue::number) refuse(i, v, expected);
-        if (v.value != 0 && v.value != 1)
-          throw std::runtime_error(at(i) + "label " + csv_show(rec.cell(i)) + " is not 0 or 1; " +
-                                   expected);
+        if (!number || (v.value != 0 && v.value != 1)) {
+          if (v.kind == CsvValue::missing)
+            refuse(i, v, "a Binary label is 0 or 1 and cannot be missing (drop the row)");
+          if (v.kind == CsvValue::text && csv_name_like(rec.cell(i)))
+            refuse(i, v,
+                   "a Binary label is 0 or 1: map the two class names to 0 and 1 before reading");
+          if (!number) refuse(i, v, "a Binary label is 0 or 1");
+          throw std::runtime_error(at(i) + "label " + csv_show(rec.cell(i)) +
+                                   " is not 0 or 1; a Binary label is the class 0 or 1");
+        }
         y[k] = label_value(v.value);
       } else {
-        if (v.kind != CsvValue::number)
+        if (v.kind == CsvValue::missing)
           refuse(
               i, v,
               Labels::name() + " labels are finite numbers and cannot be missing (drop the row)");
+        if (!number) refuse(i, v, Labels::name() + " labels are finite numbers");
         y[k] = fits(i, v.value);
       }
     }
     out.push_back(x, y);
+    ++row;
   } while (rec.next());
   return out;
 }

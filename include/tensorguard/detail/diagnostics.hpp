@@ -35,7 +35,7 @@ inline constexpr bool is_passed = std::is_same_v<Verdict, passed>;
 
 // The verdict a consteval check function returns.
 template <auto Check>
-using verdict_of = typename decltype(Check)::type;
+using verdict_of = typename std::remove_cvref_t<decltype(Check)>::type;  // (nvcc: no reference)
 
 // Prepends facts to a failed verdict (a branch's error gets its merge's position in front).
 template <class Verdict, class... Prefix>

@@ -82,8 +82,7 @@ class ByteReader {
   }
   std::string get_string(std::size_t max_length = 1 << 16) {
     const auto n = get<std::uint32_t>();
-    if (n > max_length || n > remaining())
-      corrupt("a text field claims " + std::to_string(n) + " bytes");
+    if (n > max_length || n > remaining()) corrupt("a text field claims " + bytes(n));
     std::string s(reinterpret_cast<const char*>(bytes_.data() + pos_), n);
     pos_ += n;
     return s;
@@ -100,13 +99,13 @@ class ByteReader {
     const auto n = get<std::uint64_t>();
     if (size && n > remaining() / size)
       corrupt(std::string(field) + " claims " + std::to_string(n) + " values but only " +
-              std::to_string(remaining()) + " bytes follow");
+              bytes(remaining()) + " remain");
     return std::size_t(n);
   }
   void read(void* dst, std::size_t n) {
     if (n > remaining())
-      corrupt("it ends " + std::to_string(n - remaining()) + " bytes early (at byte " +
-              std::to_string(bytes_.size()) + ")");
+      corrupt("it ends " + bytes(n - remaining()) + " early, at byte " +
+              std::to_string(bytes_.size()) + " (a truncated file)");
     if (n) std::memcpy(dst, bytes_.data() + pos_, n);
     pos_ += n;
   }
@@ -114,8 +113,11 @@ class ByteReader {
   std::size_t position() const { return pos_; }
   void expect_end() {
     if (remaining())
-      corrupt(std::to_string(remaining()) + " unexpected bytes follow the data at byte " +
-              std::to_string(pos_));
+      corrupt(bytes(remaining()) + (remaining() == 1 ? " follows" : " follow") +
+              " the end of the data at byte " + std::to_string(pos_) + " (something was appended)");
+  }
+  static std::string bytes(std::size_t n) {
+    return std::to_string(n) + (n == 1 ? " byte" : " bytes");
   }
   [[noreturn]] void corrupt(const std::string& why) const { throw Error(what_ + ": " + why); }
 

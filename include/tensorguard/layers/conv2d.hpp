@@ -37,10 +37,9 @@ struct Conv2D {
       return detail::fail<where, Conv2D_needs_a_Kernel, fix_add_Kernel_H_W_e_g_Kernel_3_3>;
     else if constexpr (Filters == 0)
       return detail::fail<where, filters_must_be_positive>;
-    else if constexpr (constexpr auto v =
-                           detail::window_verdict<where, kernel, stride, padding, In>();
-                       !detail::is_passed<typename decltype(v)::type>)
-      return v;
+    else if constexpr (!detail::is_passed<detail::verdict_of<
+                           detail::window_verdict<where, kernel, stride, padding, In>()>>)
+      return detail::window_verdict<where, kernel, stride, padding, In>();  // (nvcc: no if-init)
     else
       return detail::activation_verdict<where, activation, Filters>();
   }

@@ -53,6 +53,8 @@ struct TrainingState {
   long optimizer_step = 0;
   std::vector<T> moments[2];
   std::size_t epoch = 0, global_step = 0, batch_size = 0, samples = 0;
+  std::uint64_t data_fingerprint = 0;  // of the training set (Dataset::fingerprint)
+  std::uint32_t threads = 1;           // the backend's threads (the split of each batch)
   bool shuffle = true;
   std::uint64_t seed = 0;
   double first_loss = NAN;  // the guards' memory of the run
@@ -69,19 +71,29 @@ struct TrainingState {
   double best_monitored = NAN;  // CheckpointOptions::best_path's best value so far
 };
 
+// Fold helpers: nvcc's front end rejects range-for over braced lists of member accesses.
+template <class V, class... Vs>
+void put_each(ByteWriter& w, Vs... values) {
+  (w.put(V(values)), ...);
+}
+template <class V, class... Ps>
+void get_each(WeightsReader& r, Ps*... targets) {
+  ((*targets = static_cast<Ps>(r.get<V>())), ...);
+}
+
 inline void put_settings(ByteWriter& w, const optim::Settings& settings) {
   w.put(std::uint32_t(settings.index()));
   std::visit(
       [&](const auto& s) {
         using S = std::decay_t<decltype(s)>;
         if constexpr (std::is_same_v<S, optim::SGD>)
-          for (double v : {s.learning_rate, s.momentum, s.nesterov ? 1.0 : 0.0}) w.put(v);
+          put_each<double>(w, s.learning_rate, s.momentum, s.nesterov ? 1.0 : 0.0);
         else if constexpr (std::is_same_v<S, optim::Adam>)
-          for (double v : {s.learning_rate, s.beta1, s.beta2, s.epsilon}) w.put(v);
+          put_each<double>(w, s.learning_rate, s.beta1, s.beta2, s.epsilon);
         else if constexpr (std::is_same_v<S, optim::AdamW>)
-          for (double v : {s.learning_rate, s.weight_decay, s.beta1, s.beta2, s.epsilon}) w.put(v);
+          put_each<double>(w, s.learning_rate, s.weight_decay, s.beta1, s.beta2, s.epsilon);
         else
-          for (double v : {s.learning_rate, s.rho, s.momentum, s.epsilon}) w.put(v);
+          put_each<double>(w, s.learning_rate, s.rho, s.momentum, s.epsilon);
       },
       settings);
 }
@@ -132,16 +144,14 @@ inline constexpr std::size_t rng_bytes = 4 * 8 + 8 + 1;
 
 inline void put_logs(ByteWriter& w, const EpochLogs& e) {
   w.put(std::uint64_t(e.epoch));
-  for (double v : {e.loss, e.accuracy, e.val_loss, e.val_accuracy, e.seconds, e.learning_rate})
-    w.put(v);
+  put_each<double>(w, e.loss, e.accuracy, e.val_loss, e.val_accuracy, e.seconds, e.learning_rate);
   w.put(std::uint64_t(e.steps));
 }
 inline EpochLogs get_logs(WeightsReader& r) {
   EpochLogs e;
   e.epoch = std::size_t(r.get<std::uint64_t>());
-  for (double* v :
-       {&e.loss, &e.accuracy, &e.val_loss, &e.val_accuracy, &e.seconds, &e.learning_rate})
-    *v = r.get<double>();
+  get_each<double>(r, &e.loss, &e.accuracy, &e.val_loss, &e.val_accuracy, &e.seconds,
+                   &e.learning_rate);
   e.steps = std::size_t(r.get<std::uint64_t>());
   return e;
 }
@@ -158,8 +168,9 @@ std::vector<unsigned char> checkpoint_bytes(const std::vector<LayerRecord>& reco
   put_settings(w, s.settings);
   w.put(std::int64_t(s.optimizer_step));
   for (const auto& m : s.moments) w.put_array(m.data(), m.size());
-  for (std::size_t v : {s.epoch, s.global_step, s.batch_size, s.samples, s.monitored_steps})
-    w.put(std::uint64_t(v));
+  put_each<std::uint64_t>(w, s.epoch, s.global_step, s.batch_size, s.samples, s.monitored_steps,
+                          s.data_fingerprint);
+  w.put(s.threads);
   w.put(std::uint8_t(s.shuffle));
   w.put(s.seed);
   w.put(s.first_loss);
@@ -187,26 +198,32 @@ std::vector<unsigned char> checkpoint_bytes(const std::vector<LayerRecord>& reco
 
 // Parses and checks a checkpoint for a model with these records and counts; throws
 // WeightsMismatch (or std::runtime_error for an unreadable file) naming what is wrong.
+// `who` says who reads it, for messages ("fit: resume_from", "read_checkpoint", "load").
 template <class T>
 TrainingState<T> parse_checkpoint(std::span<const unsigned char> bytes, const std::string& path,
                                   const std::vector<LayerRecord>& records, std::size_t n_params,
-                                  std::size_t n_state) {
-  const std::string what = "load: '" + path + "' is truncated or not a tensorguard checkpoint";
-  if (bytes.size() < 16) throw WeightsMismatch(what);
-  if (!std::equal(bytes.begin(), bytes.begin() + 8, checkpoint_magic))
-    throw WeightsMismatch("load: '" + path + "' is not a tensorguard checkpoint");
-  verify_checksum(bytes, path, "load");
-  WeightsReader r(bytes.first(bytes.size() - 4), what);
+                                  std::size_t n_state, const std::string& who) {
+  const std::string subject = who + ": '" + path + "'";
+  if (bytes.size() >= 8 && std::equal(bytes.begin(), bytes.begin() + 8, weights_magic))
+    throw WeightsMismatch(subject +
+                          " is a weights file (model.save), not a checkpoint: it holds "
+                          "no training state to resume; use model.load for weights");
+  if (bytes.size() < 8 || !std::equal(bytes.begin(), bytes.begin() + 8, checkpoint_magic))
+    throw WeightsMismatch(subject + " is not a tensorguard checkpoint");
+  WeightsReader r(bytes, reading(subject, "checkpoint"));
   char magic[8];
   r.read(magic, 8);
   if (const auto v = r.get<std::uint32_t>(); v != checkpoint_version)
-    throw WeightsMismatch("load: '" + path + "' is a checkpoint of format version " +
-                          std::to_string(v) + "; this build reads version " +
-                          std::to_string(checkpoint_version));
+    unknown_version(bytes, subject, v, "version " + std::to_string(checkpoint_version));
+  if (bytes.size() < 16) r.corrupt("it is only " + std::to_string(bytes.size()) + " bytes long");
+  verify_checksum(bytes, subject);
+  r = WeightsReader(bytes.first(bytes.size() - 4), reading(subject, "checkpoint"));
+  r.read(magic, 8);
+  r.get<std::uint32_t>();
   TrainingState<T> s;
   s.params.resize(n_params);
   s.state.resize(n_state);
-  get_model(r, path, records, s.params.data(), n_params, s.state.data(), n_state);
+  get_model(r, subject, records, s.params.data(), n_params, s.state.data(), n_state);
   s.settings = get_settings(r);
   s.optimizer_step = long(r.get<std::int64_t>());
   if (s.optimizer_step < 0) r.corrupt("its optimizer step count is negative");
@@ -218,8 +235,9 @@ TrainingState<T> parse_checkpoint(std::span<const unsigned char> bytes, const st
     m.resize(n);
     r.read(m.data(), n * sizeof(T));
   }
-  for (std::size_t* v : {&s.epoch, &s.global_step, &s.batch_size, &s.samples, &s.monitored_steps})
-    *v = std::size_t(r.get<std::uint64_t>());
+  get_each<std::uint64_t>(r, &s.epoch, &s.global_step, &s.batch_size, &s.samples,
+                          &s.monitored_steps, &s.data_fingerprint);
+  s.threads = r.get<std::uint32_t>();
   s.shuffle = r.get<std::uint8_t>() != 0;
   s.seed = r.get<std::uint64_t>();
   s.first_loss = r.get<double>();
@@ -251,7 +269,8 @@ TrainingState<T> parse_checkpoint(std::span<const unsigned char> bytes, const st
   s.early_score = r.get<double>();
   s.early_epoch = std::size_t(r.get<std::uint64_t>());
   s.early_waited = std::size_t(r.get<std::uint64_t>());
-  for (auto* a : {&s.early_params, &s.early_state}) {
+  std::vector<T>* early[2] = {&s.early_params, &s.early_state};
+  for (auto* a : early) {
     const std::size_t n = r.get_count(sizeof(T), "early stopping's best weights");
     const std::size_t want = a == &s.early_params ? n_params : n_state;
     if (n != 0 && n != want) r.corrupt("early stopping's best weights have the wrong size");
@@ -260,7 +279,8 @@ TrainingState<T> parse_checkpoint(std::span<const unsigned char> bytes, const st
   }
   s.best_monitored = r.get<double>();
   r.expect_end();
-  for (const auto* a : {&s.moments[0], &s.moments[1], &s.early_params, &s.early_state})
+  const std::vector<T>* saved[4] = {&s.moments[0], &s.moments[1], &s.early_params, &s.early_state};
+  for (const auto* a : saved)
     for (T v : *a)
       if (!std::isfinite(v)) r.corrupt("an optimizer moment or a saved best weight is NaN or Inf");
   // xoshiro's all-zero state only ever yields zeros.
@@ -277,10 +297,11 @@ TrainingState<T> parse_checkpoint(std::span<const unsigned char> bytes, const st
 
 template <class T>
 TrainingState<T> read_checkpoint(const std::string& path, const std::vector<LayerRecord>& records,
-                                 std::size_t n_params, std::size_t n_state) {
-  const auto bytes = read_whole_file(path, "load");
+                                 std::size_t n_params, std::size_t n_state,
+                                 const std::string& who) {
+  const auto bytes = read_whole_file(path, who);
   return parse_checkpoint<T>(std::span<const unsigned char>(bytes), path, records, n_params,
-                             n_state);
+                             n_state, who);
 }
 
 inline bool is_checkpoint(std::span<const unsigned char> bytes) {

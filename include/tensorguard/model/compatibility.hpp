@@ -79,8 +79,17 @@ concept is_loss = requires {
   { L::family } -> std::convertible_to<loss::Family>;
 };
 
+// A class template, not std::conditional_t: nvcc prints an alias unexpanded in the message.
 template <class A>
-using named_activation = std::conditional_t<std::is_void_v<A>, none, A>;
+struct named_activation_of {
+  using type = A;
+};
+template <>
+struct named_activation_of<void> {
+  using type = none;
+};
+template <class A>
+using named_activation = typename named_activation_of<A>::type;
 
 // A probability loss needs the activation that makes its probabilities (Wanted); its
 // from-logits form needs a Linear output.
@@ -202,9 +211,9 @@ consteval auto data_verdict() {
                 fix_use_the_same_T_in_Input_Shape_T_and_Dataset_S_L_T>;
   } else if constexpr (!WithLabels || !Net::valid || !is_loss<Loss>) {
     return pass;
-  } else if constexpr (constexpr auto v = labels_verdict<Loss, typename D::labels_type>();
-                       !is_passed<typename decltype(v)::type>) {
-    return v;
+  } else if constexpr (!is_passed<verdict_of<labels_verdict<Loss, typename D::labels_type>()>>) {
+    // The verdict is computed again rather than kept in an if-init: nvcc miscompiles those.
+    return labels_verdict<Loss, typename D::labels_type>();
   } else if constexpr (!label_width_matches<typename D::labels_type,
                                             typename Net::output_shape>()) {
     return fail<

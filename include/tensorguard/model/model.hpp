@@ -290,7 +290,8 @@ class Model {
     const auto bytes = detail::read_whole_file(path, "load");
     const std::span<const unsigned char> view(bytes);
     if (detail::is_checkpoint(view)) {
-      auto s = detail::parse_checkpoint<T>(view, path, records(), parameter_count, state_count);
+      auto s =
+          detail::parse_checkpoint<T>(view, path, records(), parameter_count, state_count, "load");
       std::copy(s.params.begin(), s.params.end(), params_.begin());
       std::copy(s.state.begin(), s.state.end(), state_.begin());
     } else {
@@ -305,7 +306,8 @@ class Model {
 
   // What a checkpoint holds, after checking it against this model; the model is not touched.
   CheckpointSummary read_checkpoint(const std::string& path) const {
-    const auto s = detail::read_checkpoint<T>(path, records(), parameter_count, state_count);
+    const auto s = detail::read_checkpoint<T>(path, records(), parameter_count, state_count,
+                                              "read_checkpoint");
     return {
         s.epoch,          s.batch_size,
         s.samples,        std::visit([](const auto& o) { return std::string(o.name); }, s.settings),
@@ -393,13 +395,27 @@ class Model {
     if (checkpoint) check_checkpoint_options(*checkpoint, options.validation.has_value());
     // A checkpoint to continue from: read and checked whole before anything changes.
     std::optional<detail::TrainingState<T>> resume;
-    std::string resume_path = options.resume_from;
+    std::string resume_path = options.resume_from, who = "fit: resume_from";
     if (resume_path.empty() && checkpoint && checkpoint->resume &&
         std::filesystem::exists(checkpoint->path))
-      resume_path = checkpoint->path;
+      resume_path = checkpoint->path, who = "fit: checkpoint.resume";
+    // What identifies the training data in a checkpoint (a hash of every value: once per fit).
+    const std::uint64_t fingerprint = checkpoint || !resume_path.empty() ? train.fingerprint() : 0;
     if (!resume_path.empty()) {
-      resume = detail::read_checkpoint<T>(resume_path, records(), parameter_count, state_count);
-      check_resume(*resume, resume_path, train.size(), options);
+      const std::string hint = options.resume_from.empty()
+                                   ? " (checkpoint.resume found this file at checkpoint.path: "
+                                     "delete it, or choose another path, to start a new run)"
+                                   : "";
+      try {
+        resume =
+            detail::read_checkpoint<T>(resume_path, records(), parameter_count, state_count, who);
+      } catch (const WeightsMismatch& e) {
+        throw WeightsMismatch(e.what() + hint);
+      }
+      check_resume(*resume, resume_path, train.size(), fingerprint, options, hint);
+      if (resume->epoch == options.epochs && options.verbose != Verbosity::silent)
+        std::cout << "fit: '" << resume_path << "' is at epoch " << resume->epoch << " of "
+                  << options.epochs << ": nothing is left to train\n";
     }
 
     History history;
@@ -483,9 +499,10 @@ class Model {
             !checkpoint->best_path.empty() && better(value, best_monitored, checkpoint->monitor);
         if (improved) best_monitored = value;
         if (improved || last || epoch % checkpoint->every_epochs == 0) {
-          const auto bytes = detail::checkpoint_bytes(
-              records(),
-              capture_state(epoch, batch, options.shuffle, monitor, history, best, best_monitored));
+          auto state =
+              capture_state(epoch, batch, options.shuffle, monitor, history, best, best_monitored);
+          state.data_fingerprint = fingerprint;
+          const auto bytes = detail::checkpoint_bytes(records(), state);
           if (last || epoch % checkpoint->every_epochs == 0)
             detail::write_file_atomically(checkpoint->path, bytes, "fit: checkpoint");
           if (improved)
@@ -500,6 +517,17 @@ class Model {
   // --- Checkpoints --------------------------------------------------------------------------
   static void check_checkpoint_options(const CheckpointOptions& c, bool has_validation) {
     if (c.path.empty()) throw std::invalid_argument("fit: FitOptions::checkpoint needs a path");
+    // Found now, not after the first epoch has trained.
+    for (const std::string* p : {&c.path, &c.best_path}) {
+      if (p->empty()) continue;
+      const auto dir = std::filesystem::path(*p).parent_path();
+      const std::string d = dir.empty() ? std::string(".") : dir.string();
+      if (!std::filesystem::is_directory(d))
+        throw std::invalid_argument("fit: checkpoint file '" + *p + "' is in '" + d +
+                                    "', which is not a directory; create it first");
+      if (std::filesystem::is_directory(*p))
+        throw std::invalid_argument("fit: checkpoint file '" + *p + "' is a directory");
+    }
     if (c.every_epochs == 0)
       throw std::invalid_argument("fit: checkpoint.every_epochs must be at least 1");
     if (c.monitor != "val_loss" && c.monitor != "loss" && c.monitor != "val_accuracy" &&
@@ -527,14 +555,22 @@ class Model {
 
   template <class D>
   void check_resume(const detail::TrainingState<T>& s, const std::string& path, std::size_t samples,
-                    const FitOptions<D>& options) {
+                    std::uint64_t fingerprint, const FitOptions<D>& options,
+                    const std::string& hint) {
     auto refuse = [&](const std::string& why) {
-      throw std::invalid_argument("fit: cannot resume from '" + path + "': " + why);
+      throw std::invalid_argument("fit: cannot resume from '" + path + "': " + why + hint);
     };
     if (s.samples != samples)
       refuse("it was written for " + std::to_string(s.samples) +
              " training samples, this fit has " + std::to_string(samples) +
              "; resume with the same training data");
+    if (s.data_fingerprint != fingerprint)
+      refuse("it was written for other training data (the same " + std::to_string(samples) +
+             " samples in number, but other values or another order); resume with the same "
+             "data");
+    if (s.epoch > options.epochs)
+      refuse("it is at epoch " + std::to_string(s.epoch) + ", beyond FitOptions::epochs = " +
+             std::to_string(options.epochs) + "; give epochs >= " + std::to_string(s.epoch));
     if (s.batch_size != std::min(options.batch_size, samples))
       refuse("it was written with batch_size " + std::to_string(s.batch_size) + ", this fit uses " +
              std::to_string(std::min(options.batch_size, samples)) +
@@ -548,8 +584,19 @@ class Model {
              " optimizer, this model uses " + optimizer_.name());
     if (s.body_generators.size() != save_body_generators(body_).size())
       refuse("its random generators do not match this model's layers");
+    if (s.threads != threads() && options.verbose != Verbosity::silent)
+      std::cerr << "fit: '" << path << "' was written by a run on " << s.threads
+                << " thread(s), this one uses " << threads()
+                << ": the resumed run continues correctly but differs in the last bits from an "
+                   "uninterrupted one (batches are split differently)\n";
   }
 
+  unsigned threads() const {
+    if constexpr (threaded_backend)
+      return backend_.threads();
+    else
+      return 1;
+  }
   static std::vector<Rng::State> save_body_generators(Body& body) {
     std::vector<Rng::State> out;
     body.visit_generators([&](Rng& g) { out.push_back(g.state()); });
@@ -592,6 +639,7 @@ class Model {
     for (int i = 0; i < 2; ++i)
       s.moments[i].assign(optimizer_.state_array(i).begin(), optimizer_.state_array(i).end());
     s.epoch = epoch;
+    s.threads = threads();
     s.global_step = global_step_;
     s.batch_size = batch;
     s.samples = order_.size();

@@ -68,9 +68,10 @@ void put_model(ByteWriter& w, const std::vector<LayerRecord>& records, const T* 
   w.put_array(state, n_state);
 }
 
+// `subject` names the file in messages: "load: 'w.tgw'".
 template <class T>
-void get_values(WeightsReader& r, const std::string& path, const std::vector<LayerRecord>& records,
-                T* out, std::size_t n, bool state) {
+void get_values(WeightsReader& r, const std::string& subject,
+                const std::vector<LayerRecord>& records, T* out, std::size_t n, bool state) {
   const char* what = state ? "state" : "parameter";
   if (const auto count = r.get<std::uint64_t>(); count != n)
     r.corrupt("it holds " + std::to_string(count) + " " + what + " values but the model has " +
@@ -78,24 +79,25 @@ void get_values(WeightsReader& r, const std::string& path, const std::vector<Lay
   r.read(out, n * sizeof(T));
   for (std::size_t i = 0; i < n; ++i)
     if (!std::isfinite(out[i]))
-      throw WeightsMismatch("load: '" + path + "' holds " + (std::isnan(out[i]) ? "NaN" : "Inf") +
-                            " at " + what + " " + std::to_string(i) + " (" +
+      throw WeightsMismatch(subject + " holds " + (std::isnan(out[i]) ? "NaN" : "Inf") + " at " +
+                            what + " " + std::to_string(i) + " (" +
                             layer_holding(records, i, state) +
                             "); it was saved from a model that had diverged, or it is corrupt");
 }
 
 template <class T>
-void get_model(WeightsReader& r, const std::string& path, const std::vector<LayerRecord>& expected,
-               T* params, std::size_t n_params, T* state, std::size_t n_state) {
+void get_model(WeightsReader& r, const std::string& subject,
+               const std::vector<LayerRecord>& expected, T* params, std::size_t n_params, T* state,
+               std::size_t n_state) {
   if (const auto bytes = r.get<std::uint32_t>(); bytes != sizeof(T))
-    throw WeightsMismatch("load: '" + path + "' holds " + std::to_string(std::uint64_t(bytes) * 8) +
+    throw WeightsMismatch(subject + " holds " + std::to_string(std::uint64_t(bytes) * 8) +
                           "-bit weights but the model's scalar is " +
                           std::to_string(sizeof(T) * 8) +
                           "-bit; load it into a model of the same element type");
   const auto count = r.get<std::uint32_t>();
   for (std::size_t i = 0; i < std::max<std::size_t>(count, expected.size()); ++i) {
     if (i >= count)
-      throw WeightsMismatch("load: '" + path + "' ends after " + std::to_string(count) +
+      throw WeightsMismatch(subject + " ends after " + std::to_string(count) +
                             " layers but the model has layer " + expected[i].path + " " +
                             describe_record(expected[i]));
     LayerRecord got;
@@ -106,34 +108,55 @@ void get_model(WeightsReader& r, const std::string& path, const std::vector<Laye
     got.parameters = std::size_t(r.get<std::uint64_t>());
     got.state = std::size_t(r.get<std::uint64_t>());
     if (i >= expected.size())
-      throw WeightsMismatch("load: '" + path + "' has more layers than the model: layer " +
-                            got.path + " " + describe_record(got) + " is not in the model");
+      throw WeightsMismatch(subject + " has more layers than the model: layer " + got.path + " " +
+                            describe_record(got) + " is not in the model");
     const auto& want = expected[i];
     if (got.kind != want.kind || got.input_dims != want.input_dims ||
         got.output_dims != want.output_dims || got.parameters != want.parameters ||
         got.state != want.state || got.path != want.path)
-      throw WeightsMismatch("load: '" + path + "' was saved from a different model: layer " +
-                            want.path + " is " + describe_record(got) + " in the file but " +
+      throw WeightsMismatch(subject + " was saved from a different model: layer " + want.path +
+                            " is " + describe_record(got) + " in the file but " +
                             describe_record(want) + " in this model");
   }
-  get_values(r, path, expected, params, n_params, false);
-  get_values(r, path, expected, state, n_state, true);
+  get_values(r, subject, expected, params, n_params, false);
+  get_values(r, subject, expected, state, n_state, true);
+}
+
+inline bool checksum_matches(std::span<const unsigned char> bytes) {
+  if (bytes.size() < 4) return false;
+  std::uint32_t stored;
+  std::memcpy(&stored, bytes.data() + bytes.size() - 4, 4);
+  return stored == crc32_of(bytes.first(bytes.size() - 4));
 }
 
 // Checks a sealed file's trailing CRC-32 before anything else is read.
-inline void verify_checksum(std::span<const unsigned char> bytes, const std::string& path,
-                            const std::string& who) {
+inline void verify_checksum(std::span<const unsigned char> bytes, const std::string& subject) {
   if (bytes.size() < 4) return;  // the reader reports the truncation
-  std::uint32_t stored;
-  std::memcpy(&stored, bytes.data() + bytes.size() - 4, 4);
-  const std::uint32_t computed = crc32_of(bytes.first(bytes.size() - 4));
-  if (stored != computed) {
+  if (!checksum_matches(bytes)) {
+    std::uint32_t stored;
+    std::memcpy(&stored, bytes.data() + bytes.size() - 4, 4);
     char buf[96];
     std::snprintf(buf, sizeof buf, "its checksum is %08x but its content gives %08x", stored,
-                  computed);
-    throw WeightsMismatch(who + ": '" + path + "' is corrupt: " + buf +
+                  crc32_of(bytes.first(bytes.size() - 4)));
+    throw WeightsMismatch(subject + " is corrupt: " + buf +
                           " (a flipped bit, a truncated copy or an edit); nothing was loaded");
   }
+}
+
+// A format version this build does not read: a newer file if its checksum holds, else damage.
+[[noreturn]] inline void unknown_version(std::span<const unsigned char> bytes,
+                                         const std::string& subject, std::uint32_t version,
+                                         const std::string& known) {
+  if (checksum_matches(bytes))
+    throw WeightsMismatch(subject + " was written by a newer tensorguard (format version " +
+                          std::to_string(version) + "); this build reads " + known);
+  throw WeightsMismatch(subject + " is corrupt: its format version field reads " +
+                        std::to_string(version) + " (this build reads " + known +
+                        ") and its checksum does not match; nothing was loaded");
+}
+
+inline std::string reading(const std::string& subject, const char* kind) {
+  return subject + " cannot be read as a tensorguard " + kind;
 }
 
 template <class T>
@@ -160,29 +183,26 @@ void write_weights(const std::string& path, const std::vector<LayerRecord>& reco
 template <class T>
 void parse_weights(std::span<const unsigned char> bytes, const std::string& path,
                    const std::vector<LayerRecord>& expected, T* params, std::size_t n_params,
-                   T* state, std::size_t n_state) {
-  WeightsReader r(bytes, "load: '" + path + "' is truncated or not a tensorguard weights file");
+                   T* state, std::size_t n_state, const std::string& who = "load") {
+  const std::string subject = who + ": '" + path + "'";
+  WeightsReader r(bytes, reading(subject, "weights file"));
   char magic[8];
   r.read(magic, 8);
   if (!std::equal(magic, magic + 8, weights_magic))
-    throw WeightsMismatch("load: '" + path + "' is not a tensorguard weights file");
+    throw WeightsMismatch(subject + " is not a tensorguard weights file");
   const auto version = r.get<std::uint32_t>();
-  if (version != 1 && version != 2)
-    throw WeightsMismatch("load: '" + path + "' has format version " + std::to_string(version) +
-                          "; this build reads versions 1 and 2");
+  if (version != 1 && version != 2) unknown_version(bytes, subject, version, "versions 1 and 2");
   if (version == 2) {
-    if (bytes.size() < 16) r.corrupt("it is " + std::to_string(bytes.size()) + " bytes long");
-    verify_checksum(bytes, path, "load");
-    bytes = bytes.first(bytes.size() - 4);
-    WeightsReader body(bytes,
-                       "load: '" + path + "' is truncated or not a tensorguard weights file");
+    if (bytes.size() < 16) r.corrupt("it is only " + std::to_string(bytes.size()) + " bytes long");
+    verify_checksum(bytes, subject);
+    WeightsReader body(bytes.first(bytes.size() - 4), reading(subject, "weights file"));
     body.read(magic, 8);
     body.get<std::uint32_t>();
-    get_model(body, path, expected, params, n_params, state, n_state);
+    get_model(body, subject, expected, params, n_params, state, n_state);
     body.expect_end();
     return;
   }
-  get_model(r, path, expected, params, n_params, state, n_state);
+  get_model(r, subject, expected, params, n_params, state, n_state);
   r.expect_end();
 }
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "../core/buffer.hpp"
@@ -27,9 +28,11 @@ inline std::string number(double v) {
 }
 // A NaN or negative rate turns every weight into NaN or trains uphill in one step: refused.
 inline void require_rate(const char* optimizer, double lr) {
+  const bool sgd = std::string_view(optimizer) == "SGD";
   if (!(std::isfinite(lr) && lr > 0))
     throw std::invalid_argument(std::string(optimizer) + ": learning_rate must be finite and " +
-                                "positive, got " + number(lr) + " (common: 1e-4 to 1e-2)");
+                                "positive, got " + number(lr) +
+                                (sgd ? " (common: 1e-3 to 1e-1)" : " (common: 1e-4 to 1e-2)"));
 }
 inline void require_unit(const char* optimizer, const char* field, double v) {
   if (!(v >= 0 && v < 1))

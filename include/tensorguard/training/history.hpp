@@ -30,17 +30,17 @@ struct History {
     std::ofstream out(path);
     if (!out) throw std::runtime_error("History::write_csv: cannot write '" + path + "'");
     out << "epoch,loss,accuracy,val_loss,val_accuracy,seconds,learning_rate,steps\n";
-    auto cell = [&](double v) -> std::ofstream& {
+    auto cell = [&](double v) {  // NaN (no value) is an empty cell
       if (!std::isnan(v)) out << v;
-      return out;
+      out << ',';
     };
     out.precision(9);
     for (const auto& e : epochs) {
       out << e.epoch << ',';
-      cell(e.loss) << ',';
-      cell(e.accuracy) << ',';
-      cell(e.val_loss) << ',';
-      cell(e.val_accuracy) << ',';
+      cell(e.loss);
+      cell(e.accuracy);
+      cell(e.val_loss);
+      cell(e.val_accuracy);
       out << e.seconds << ',' << e.learning_rate << ',' << e.steps << '\n';
     }
   }

@@ -41,14 +41,16 @@ class WorkerPool {
     const auto parsed = parse_threads(env);
     if (!parsed) {
       std::fprintf(stderr,
-                   "tensorguard: TG_THREADS='%s' is not a whole number of threads from 1; "
+                   "tensorguard: TG_THREADS='%s' is not a positive whole number (such as 2); "
                    "using 1 thread\n",
                    env);
       return 1;
     }
     if (*parsed > max_threads) {
-      std::fprintf(stderr, "tensorguard: TG_THREADS=%s is above the maximum; using %u threads\n",
-                   env, max_threads);
+      std::fprintf(stderr,
+                   "tensorguard: TG_THREADS=%s is above the maximum of %u; using %u threads "
+                   "(more threads than cores only slows training down)\n",
+                   env, max_threads, max_threads);
       return max_threads;
     }
     return unsigned(*parsed);
