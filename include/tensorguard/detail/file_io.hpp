@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstdint>
@@ -127,9 +128,11 @@ class ByteReader {
   std::size_t pos_ = 0;
 };
 
-// The whole file. Throws std::runtime_error naming the path when it is missing, a directory or
-// unreadable.
-inline std::vector<unsigned char> read_whole_file(const std::string& path, const std::string& who) {
+// The whole file, or its first limit + 1 bytes when it is longer than `limit` (the caller then
+// knows it is too long without holding all of it). Throws std::runtime_error naming the path when
+// it is missing, a directory or unreadable.
+inline std::vector<unsigned char> read_whole_file(const std::string& path, const std::string& who,
+                                                  std::size_t limit = SIZE_MAX) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
   if (ec || !std::filesystem::exists(status))
@@ -141,8 +144,9 @@ inline std::vector<unsigned char> read_whole_file(const std::string& path, const
   if (!in) throw std::runtime_error(who + ": cannot open '" + path + "'");
   std::vector<unsigned char> bytes;
   char chunk[1 << 16];
-  while (in) {
-    in.read(chunk, sizeof chunk);
+  while (in && bytes.size() <= limit) {
+    const std::size_t room = limit - bytes.size();  // one more byte than this shows "too long"
+    in.read(chunk, std::streamsize(room >= sizeof chunk ? sizeof chunk : room + 1));
     bytes.insert(bytes.end(), chunk, chunk + in.gcount());
   }
   if (in.bad()) throw std::runtime_error(who + ": reading '" + path + "' failed");

@@ -287,7 +287,17 @@ class Model {
   // unchanged then. The optimizer starts afresh (zero moments, step 0): its state belonged to
   // the training that produced other weights. To continue a run, resume from a checkpoint.
   void load(const std::string& path) {
-    const auto bytes = detail::read_whole_file(path, "load");
+    // A weights file of this model has a known size: a longer one is refused without reading
+    // all of it (a checkpoint is longer, and is read whole).
+    const std::size_t limit =
+        detail::weights_file_size(records(), parameter_count, state_count, sizeof(T));
+    auto bytes = detail::read_whole_file(path, "load", limit);
+    if (bytes.size() > limit && detail::is_checkpoint(bytes))
+      bytes = detail::read_whole_file(path, "load");
+    else if (bytes.size() > limit)
+      throw WeightsMismatch("load: '" + path + "' is larger than any weights file of this model (" +
+                            std::to_string(limit) +
+                            " bytes): it is another model's, or something was appended");
     const std::span<const unsigned char> view(bytes);
     if (detail::is_checkpoint(view)) {
       auto s =

@@ -159,6 +159,16 @@ inline std::string reading(const std::string& subject, const char* kind) {
   return subject + " cannot be read as a tensorguard " + kind;
 }
 
+// The size of this model's weights file (version 2; version 1 is 4 bytes shorter).
+inline std::size_t weights_file_size(const std::vector<LayerRecord>& records, std::size_t n_params,
+                                     std::size_t n_state, std::size_t scalar_bytes) {
+  std::size_t n = 8 + 4 + 4 + 4 + 8 + n_params * scalar_bytes + 8 + n_state * scalar_bytes + 4;
+  for (const auto& r : records)
+    n += 4 + r.path.size() + 4 + r.kind.size() + 4 + 8 * r.input_dims.size() + 4 +
+         8 * r.output_dims.size() + 8 + 8;
+  return n;
+}
+
 template <class T>
 std::vector<unsigned char> weights_bytes(const std::vector<LayerRecord>& records, const T* params,
                                          std::size_t n_params, const T* state,
