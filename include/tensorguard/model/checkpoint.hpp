@@ -64,8 +64,7 @@ struct TrainingState {
   std::vector<std::vector<Rng::State>> replica_generators;
   std::vector<std::uint64_t> order;
   std::vector<EpochLogs> history;
-  bool early_stopping = false;  // early stopping's best epoch so far
-  double early_score = INFINITY;
+  double early_score = INFINITY;  // early stopping: its best epoch so far (0: none yet)
   std::size_t early_epoch = 0, early_waited = 0;
   std::vector<T> early_params, early_state;
   double best_monitored = NAN;  // CheckpointOptions::best_path's best value so far
@@ -185,7 +184,6 @@ std::vector<unsigned char> checkpoint_bytes(const std::vector<LayerRecord>& reco
   w.put_array(s.order.data(), s.order.size());
   w.put(std::uint64_t(s.history.size()));
   for (const auto& e : s.history) put_logs(w, e);
-  w.put(std::uint8_t(s.early_stopping));
   w.put(s.early_score);
   w.put(std::uint64_t(s.early_epoch));
   w.put(std::uint64_t(s.early_waited));
@@ -265,7 +263,6 @@ TrainingState<T> parse_checkpoint(std::span<const unsigned char> bytes, const st
   if (s.history.size() != s.epoch)
     r.corrupt("its history has " + std::to_string(s.history.size()) +
               " epochs but it was written after epoch " + std::to_string(s.epoch));
-  s.early_stopping = r.get<std::uint8_t>() != 0;
   s.early_score = r.get<double>();
   s.early_epoch = std::size_t(r.get<std::uint64_t>());
   s.early_waited = std::size_t(r.get<std::uint64_t>());

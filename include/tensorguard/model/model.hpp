@@ -184,15 +184,7 @@ class Model {
             std::to_string(train.size()) + " samples, steps " + std::to_string(options.steps) +
             ", batch_size " + std::to_string(options.batch_size) + ", start " +
             detail::fmt(options.start) + ", end " + detail::fmt(options.end));
-      // The same data checks fit makes: a class index out of range would index outside the
-      // output, and NaN inputs make every loss NaN.
-      {
-        GuardPolicy policy;
-        GuardReport report;
-        detail::GuardSink sink(policy, report);
-        detail::check_nonfinite(train, "training", sink);
-        detail::check_labels(train, "training", sink);
-      }
+      check_usable(train, "training");
       // Everything a step changes is restored afterwards: weights, normalisation state, the
       // optimizer (settings, moments, step count) and the random generators.
       const Buffer<T> params = params_, state = state_;
@@ -299,18 +291,18 @@ class Model {
                             std::to_string(limit) +
                             " bytes): it is another model's, or something was appended");
     const std::span<const unsigned char> view(bytes);
+    std::vector<T> params(parameter_count), state(state_count);  // the model's stay untouched
     if (detail::is_checkpoint(view)) {
       auto s =
           detail::parse_checkpoint<T>(view, path, records(), parameter_count, state_count, "load");
-      std::copy(s.params.begin(), s.params.end(), params_.begin());
-      std::copy(s.state.begin(), s.state.end(), state_.begin());
+      params = std::move(s.params);
+      state = std::move(s.state);
     } else {
-      Buffer<T> params(parameter_count), state(state_count);
       detail::parse_weights(view, path, records(), params.data(), params.size(), state.data(),
                             state.size());
-      std::copy(params.begin(), params.end(), params_.begin());
-      std::copy(state.begin(), state.end(), state_.begin());
     }
+    std::copy(params.begin(), params.end(), params_.begin());
+    std::copy(state.begin(), state.end(), state_.begin());
     optimizer_.reserve(parameter_count);
   }
 
@@ -318,10 +310,7 @@ class Model {
   CheckpointSummary read_checkpoint(const std::string& path) const {
     const auto s = detail::read_checkpoint<T>(path, records(), parameter_count, state_count,
                                               "read_checkpoint");
-    return {
-        s.epoch,          s.batch_size,
-        s.samples,        std::visit([](const auto& o) { return std::string(o.name); }, s.settings),
-        s.optimizer_step, s.history};
+    return {s.epoch, s.batch_size, s.samples, optim::name(s.settings), s.optimizer_step, s.history};
   }
 
   static std::vector<LayerRecord> records() {
@@ -589,8 +578,7 @@ class Model {
       refuse(std::string("it was written with shuffle ") + (s.shuffle ? "on" : "off") +
              "; resume with the same setting");
     if (s.settings.index() != optimizer_.settings().index())
-      refuse(std::string("it was written by the ") +
-             std::visit([](const auto& o) { return std::string(o.name); }, s.settings) +
+      refuse(std::string("it was written by the ") + optim::name(s.settings) +
              " optimizer, this model uses " + optimizer_.name());
     if (s.body_generators.size() != save_body_generators(body_).size())
       refuse("its random generators do not match this model's layers");
@@ -663,7 +651,6 @@ class Model {
     s.replica_generators = g.replicas;
     s.order.assign(order_.begin(), order_.end());
     s.history = history.epochs;
-    s.early_stopping = best.epoch != 0;
     s.early_score = best.score;
     s.early_epoch = best.epoch;
     s.early_waited = best.waited;
@@ -696,6 +683,17 @@ class Model {
       best.state.resize(state_count);
       std::copy(s.early_state.begin(), s.early_state.end(), best.state.begin());
     }
+  }
+
+  // The data checks every pass over a dataset makes, at their default levels: a class index out
+  // of range would index outside the output, and NaN inputs make every loss NaN.
+  template <class D>
+  static void check_usable(const D& data, const std::string& role) {
+    GuardPolicy policy;
+    GuardReport report;
+    detail::GuardSink sink(policy, report);
+    detail::check_nonfinite(data, role, sink);
+    detail::check_labels(data, role, sink);
   }
 
   template <class D>
@@ -761,11 +759,7 @@ class Model {
   template <class D>
   Evaluation evaluate_checked(const D& data, std::size_t batch_size) {
     if (data.size() == 0) throw std::invalid_argument("evaluate: the dataset is empty");
-    GuardPolicy policy;
-    GuardReport report;
-    detail::GuardSink sink(policy, report);
-    detail::check_nonfinite(data, "evaluation", sink);
-    detail::check_labels(data, "evaluation", sink);
+    check_usable(data, "evaluation");
     const std::size_t batch = std::max<std::size_t>(1, std::min(batch_size, data.size()));
     reserve_common(batch);
     std::array<double, max_parts> loss_sum{};

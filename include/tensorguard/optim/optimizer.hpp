@@ -72,6 +72,11 @@ inline void validate(const RMSProp& s) {
 }
 }  // namespace detail
 
+// "Adam", "SGD", ...
+inline std::string name(const Settings& settings) {
+  return std::visit([](const auto& s) { return std::string(s.name); }, settings);
+}
+
 // Throws std::invalid_argument naming the optimizer, the field and its value.
 inline void validate(const Settings& settings) {
   std::visit([](const auto& s) { detail::validate(s); }, settings);
@@ -116,9 +121,7 @@ class Optimizer {
         },
         settings_);
   }
-  std::string name() const {
-    return std::visit([](const auto& s) { return std::string(s.name); }, settings_);
-  }
+  std::string name() const { return optim::name(settings_); }
   long steps() const { return step_; }
   const Settings& settings() const { return settings_; }
 
