@@ -39,10 +39,14 @@ struct LayerBench {
         dx(n * L::input_shape::size),
         batch(n) {
     backend.set_threads(1);
-    tg::ParameterSlots<float> slots{params.data(), grads.data(), state.data()};
+    tg::ParameterSlots<tg::HostTensors<float>> slots{params.data(), grads.data(), state.data()};
     layer.attach(slots);
     tg::Rng rng(1);
-    layer.initialize(rng);
+    std::vector<float> initial_params(L::parameter_count + 1), initial_state(L::state_count + 1);
+    tg::InitialValues<float> initial{initial_params.data(), nullptr, initial_state.data()};
+    layer.initialize(initial, rng);
+    std::copy(initial_params.begin(), initial_params.end(), params.begin());
+    std::copy(initial_state.begin(), initial_state.end(), state.begin());
     layer.reserve(n);
     for (auto& v : x) v = float(rng.uniform(-1, 1));
     for (auto& v : dy) v = float(rng.uniform(-1, 1)) / float(n);

@@ -47,17 +47,20 @@ GradientReport check_gradients(std::size_t batch = 3, tg::Mode mode = tg::Mode::
   const auto t = random_labels<Labels>(batch, rng);
 
   model.template loss_and_gradient<D>(x, t, mode);
-  const std::vector<double> analytic(model.gradients().begin(), model.gradients().end());
-  auto params = model.parameters();
+  const std::vector<double> analytic = model.get_gradients();
+  auto params = model.get_weights();  // perturbed one at a time, uploaded with set_weights
   std::vector<double> numeric(params.size());
   const double eps = 1e-6;
   for (std::size_t i = 0; i < params.size(); ++i) {
     const double keep = params[i];
     params[i] = keep + eps;
+    model.set_weights(params);
     const double up = model.template loss_and_gradient<D>(x, t, mode);
     params[i] = keep - eps;
+    model.set_weights(params);
     const double down = model.template loss_and_gradient<D>(x, t, mode);
     params[i] = keep;
+    model.set_weights(params);
     numeric[i] = (up - down) / (2 * eps) / double(batch);
   }
   double diff = 0, na = 0, nn = 0;

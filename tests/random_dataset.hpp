@@ -22,4 +22,24 @@ tensorguard::Dataset<S, tensorguard::ClassIndex<Classes>> random_dataset(std::si
   return data;
 }
 
+// Backend-neutral access for tests that run on Cpu and on CheckedDevice (the device build).
+template <class Model, class Edit>
+void edit_weights(Model& model, Edit edit) {
+  auto w = model.get_weights();
+  edit(w);
+  model.set_weights(w);
+}
+template <class Model>
+void set_threads(Model& model, unsigned threads) {
+  if constexpr (requires { model.backend().set_threads(threads); })
+    model.backend().set_threads(threads);
+}
+// A host copy of an array the model keeps in its backend's memory (optimizer moments).
+template <class Model, class Buffer>
+auto download(Model& model, const Buffer& buffer) {
+  std::vector<typename Model::scalar> out(buffer.size());
+  model.backend().download(buffer.data(), out.data(), buffer.size());
+  return out;
+}
+
 }  // namespace testing

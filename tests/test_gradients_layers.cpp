@@ -25,8 +25,8 @@ TEST_CASE("Dense with every activation matches finite differences", "[gradient][
 
 TEST_CASE("Activations whose derivative follows from the output run in place, the rest keep z",
           "[gradient][activation]") {
-  using Relu = Dense<4, ReLU>::Layer<Shape<5>, double, 2>;
-  using Gelu = Dense<4, GELU>::Layer<Shape<5>, double, 2>;
+  using Relu = Dense<4, ReLU>::Layer<Shape<5>, HostTensors<double>, 2>;
+  using Gelu = Dense<4, GELU>::Layer<Shape<5>, HostTensors<double>, 2>;
   STATIC_REQUIRE(Relu::cache_per_sample == 4);  // the output gradient only
   STATIC_REQUIRE(Gelu::cache_per_sample == 8);  // pre-activations too
   // A negative slope (or ELU scale) makes y > 0 for some z < 0: the derivative needs z again.
@@ -82,10 +82,11 @@ TEST_CASE("Dropout is the identity at inference and passes gradients through its
   using Net = Sequential<Input<Shape<6>, double>, Dense<8>, Dropout<Rate<1, 4>>, Dense<3>>;
   testing::expect_gradients<Net, Mse, RealOf<3>>(3, Mode::inference);
 
-  using Layer = Dropout<Rate<1, 4>>::Layer<Shape<10000>, double, 2>;
+  using Layer = Dropout<Rate<1, 4>>::Layer<Shape<10000>, HostTensors<double>, 2>;
   Layer layer;
   Rng rng(3);
-  layer.initialize(rng);
+  InitialValues<double> none{};
+  layer.initialize(none, rng);
   layer.reserve(1);
   Cpu cpu;
   std::vector<double> x(10000, 1.0), y(10000), dy(10000, 1.0), dx(10000);

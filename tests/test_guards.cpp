@@ -189,7 +189,7 @@ TEST_CASE(
   limit.memory_limit_bytes = std::size_t(64) << 20;
   // Whole, 2048 samples of layer buffers would need about 0.9 GB; micro-batches need 16 MiB.
   limit.print_warnings = false;
-  Model<Cnn, Sparse> cnn;
+  Model<Cnn, Sparse, Cpu> cnn;  // micro-batches are the CPU's (a device takes batches whole)
   CHECK(!cnn.check_data(data, {.batch_size = 2048, .guards = limit}).fired(guard::data_memory));
   Model<NormalizedCnn, Sparse> normalized;
   GuardReport report;
@@ -256,7 +256,9 @@ TEST_CASE("TG-TRAIN-VANISHING-GRADIENTS and TG-TRAIN-EXPLODING-GRADIENTS", "[gua
   // scales with the input, the last layer's with the bounded Sigmoid outputs.
   using Shallow = Sequential<Input<Shape<2>>, Dense<16, Sigmoid>, Dense<3, Softmax>>;
   Model<Shallow, Sparse> exploding{optim::SGD{.learning_rate = 1e-6}};
-  for (std::size_t i = 0; i < 2 * 16; ++i) exploding.parameters()[i] *= 1e-3f;
+  testing::edit_weights(exploding, [](auto& w) {
+    for (std::size_t i = 0; i < 2 * 16; ++i) w[i] *= 1e-3f;
+  });
   auto big = blobs(300, 17);
   for (auto& v : big.inputs()) v *= 1000;
   CHECK(run(exploding, big, {.epochs = 1, .batch_size = 16}).fired(guard::train_exploding));
@@ -265,19 +267,25 @@ TEST_CASE("TG-TRAIN-VANISHING-GRADIENTS and TG-TRAIN-EXPLODING-GRADIENTS", "[gua
 TEST_CASE("TG-TRAIN-DEAD-RELU and TG-TRAIN-SATURATION warn at the end of the epoch", "[guards]") {
   Model<Mlp, Sparse> dead{optim::SGD{.learning_rate = 0.01}};
   // Biases of the ReLU layer far below zero: no unit ever fires.
-  for (std::size_t i = 2 * 16; i < 2 * 16 + 16; ++i) dead.parameters()[i] = -100;
+  testing::edit_weights(dead, [](auto& w) {
+    for (std::size_t i = 2 * 16; i < 2 * 16 + 16; ++i) w[i] = -100;
+  });
   CHECK(run(dead, blobs(300, 18), {.epochs = 1, .batch_size = 16}).fired(guard::train_dead_relu));
 
   using Sig = Sequential<Input<Shape<2>>, Dense<16, Sigmoid>, Dense<3, Softmax>>;
   Model<Sig, Sparse> saturated{optim::SGD{.learning_rate = 0.01}};
-  for (std::size_t i = 0; i < 2 * 16; ++i) saturated.parameters()[i] *= 50;
+  testing::edit_weights(saturated, [](auto& w) {
+    for (std::size_t i = 0; i < 2 * 16; ++i) w[i] *= 50;
+  });
   CHECK(run(saturated, blobs(300, 19), {.epochs = 1, .batch_size = 16})
             .fired(guard::train_saturation));
 }
 
 TEST_CASE("TG-TRAIN-FIRST-LOSS warns when the first loss is far from ln K", "[guards]") {
   Model<Mlp, Sparse> model;
-  for (std::size_t i = 2 * 16 + 16; i < model.parameters().size(); ++i) model.parameters()[i] *= 60;
+  testing::edit_weights(model, [](auto& w) {
+    for (std::size_t i = 2 * 16 + 16; i < w.size(); ++i) w[i] *= 60;
+  });
   const auto report = run(model, blobs(300, 20), {.epochs = 1});
   REQUIRE(report.fired(guard::train_first_loss));
   CHECK(report.find(guard::train_first_loss)->message.find("1.099") != std::string::npos);
@@ -308,12 +316,12 @@ TEST_CASE("TG-TRAIN-OVERFITTING warns; early stopping restores the best weights"
 
 TEST_CASE("find_learning_rate suggests a rate and leaves the model unchanged", "[guards]") {
   Model<Mlp, Sparse> model;
-  const std::vector<float> before(model.parameters().begin(), model.parameters().end());
+  const std::vector<float> before = model.get_weights();
   const auto search = model.find_learning_rate(blobs(600, 24), {.steps = 80, .batch_size = 16});
   CHECK(search.rates.size() >= 20);
   CHECK(search.suggested > 1e-4);
   CHECK(search.suggested < 3.0);
-  CHECK(std::equal(before.begin(), before.end(), model.parameters().begin()));
+  CHECK(before == model.get_weights());
   // The suggestion trains.
   model.optimizer().set_learning_rate(search.suggested);
   model.fit(blobs(600, 24), {.epochs = 5, .batch_size = 16, .verbose = Verbosity::silent});

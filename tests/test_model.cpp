@@ -78,12 +78,12 @@ TEST_CASE("The first loss of a K-class softmax model is within ln K of ln K", "[
 
 TEST_CASE("The same seed gives bit-identical weights and training", "[seed]") {
   Model<Cnn, Sparse> a{optim::Adam{}, 123}, b{optim::Adam{}, 123}, c{optim::Adam{}, 124};
-  CHECK(std::equal(a.parameters().begin(), a.parameters().end(), b.parameters().begin()));
-  CHECK(!std::equal(a.parameters().begin(), a.parameters().end(), c.parameters().begin()));
+  CHECK(a.get_weights() == b.get_weights());
+  CHECK(a.get_weights() != c.get_weights());
   const auto data = bars(64, 9);
   a.fit(data, {.epochs = 2, .batch_size = 8, .verbose = Verbosity::silent});
   b.fit(data, {.epochs = 2, .batch_size = 8, .verbose = Verbosity::silent});
-  CHECK(std::equal(a.parameters().begin(), a.parameters().end(), b.parameters().begin()));
+  CHECK(a.get_weights() == b.get_weights());
 }
 
 TEST_CASE("Saving then loading gives identical predictions", "[weights]") {
@@ -110,7 +110,7 @@ TEST_CASE("Loading weights of another model names the first differing layer and 
   const auto path = temp_path("mismatch.tgw");
   Model<Saved, Sparse>{}.save(path);
   Model<Other, Sparse> other;
-  const std::vector<float> before(other.parameters().begin(), other.parameters().end());
+  const std::vector<float> before = other.get_weights();
   try {
     other.load(path);
     FAIL("load accepted weights of another model");
@@ -125,7 +125,7 @@ TEST_CASE("Loading weights of another model names the first differing layer and 
         what.find("Conv2D<6, Kernel<3, 3>, ReLU> (input Shape<8, 8, 1>, output Shape<6, 6, 6>)") !=
         std::string::npos);
   }
-  CHECK(std::equal(before.begin(), before.end(), other.parameters().begin()));  // unchanged
+  CHECK(before == other.get_weights());  // unchanged
 
   Model<Saved, loss::SparseCategoricalCrossentropy> same;
   CHECK_NOTHROW(same.load(path));
@@ -242,16 +242,16 @@ TEST_CASE("Two threads train the same model as one thread", "[threads]") {
                          Flatten, Dense<10, Softmax>>;
   auto data = testing::random_dataset<Shape<28, 28, 1>, 10>(256, 30);
   Model<Net, Sparse> one, two;
-  one.backend().set_threads(1);
-  two.backend().set_threads(2);
-  REQUIRE(two.backend().threads() == 2);
+  testing::set_threads(one, 1);
+  testing::set_threads(two, 2);
   const FitOptions<decltype(data)> options{
       .epochs = 1, .batch_size = 128, .shuffle = false, .verbose = Verbosity::silent};
   one.fit(data, options);
   two.fit(data, options);
   double worst = 0;
-  for (std::size_t i = 0; i < one.parameters().size(); ++i)
-    worst = std::max(worst, double(std::abs(one.parameters()[i] - two.parameters()[i])));
+  const auto w1 = one.get_weights(), w2 = two.get_weights();
+  for (std::size_t i = 0; i < w1.size(); ++i)
+    worst = std::max(worst, double(std::abs(w1[i] - w2[i])));
   // Each thread takes half the batch on its own replica; summing the halves reorders additions.
   CHECK(worst < 1e-5);
 }

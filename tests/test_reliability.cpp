@@ -41,9 +41,7 @@ Dataset<Shape<6>, ClassIndex<3>> separable(std::size_t n, std::uint64_t seed) {
   return d;
 }
 
-std::vector<float> weights_of(const auto& model) {
-  return {model.parameters().begin(), model.parameters().end()};
-}
+std::vector<float> weights_of(const auto& model) { return model.get_weights(); }
 
 // Runs fn in a child process; returns its exit status (or 128 + signal).
 template <class Fn>
@@ -96,12 +94,11 @@ TEST_CASE("find_learning_rate refuses labels fit refuses, and restores the optim
   model.fit(data, {.epochs = 1, .batch_size = 16, .verbose = Verbosity::silent});
   const long steps = model.optimizer().steps();
   REQUIRE(steps == 4);
-  const std::vector<float> moment(model.optimizer().state_array(0).begin(),
-                                  model.optimizer().state_array(0).end());
+  const std::vector<float> moment = testing::download(model, model.optimizer().state_array(0));
   const auto weights = weights_of(model);
   model.find_learning_rate(data, {.steps = 10, .batch_size = 16});
   CHECK(model.optimizer().steps() == steps);
-  CHECK(std::equal(moment.begin(), moment.end(), model.optimizer().state_array(0).begin()));
+  CHECK(moment == testing::download(model, model.optimizer().state_array(0)));
   CHECK(weights_of(model) == weights);
 
   data.labels()[5] = 7;  // class 7 of 3
@@ -175,7 +172,7 @@ TEST_CASE("A callback that sets a NaN learning rate stops fit before any weight 
                        .callbacks = {poison},
                        .guards = GuardPolicy::all(GuardLevel::off)}),
       Catch::Contains("callback set TrainingControl::learning_rate") && Catch::Contains("got nan"));
-  for (float w : model.parameters()) REQUIRE(std::isfinite(w));
+  for (float w : model.get_weights()) REQUIRE(std::isfinite(w));
 }
 
 TEST_CASE("fit refuses zero epochs and an empty validation set by name", "[reliability]") {
@@ -257,7 +254,7 @@ TEST_CASE("A weights file with a flipped bit, extra bytes or NaN is refused, the
   CHECK(weights_of(model) == before);
 
   Model<Mlp, Sparse> diverged;
-  diverged.parameters()[100] = NAN;
+  testing::edit_weights(diverged, [](auto& w) { w[100] = NAN; });
   diverged.save(path);
   CHECK_THROWS_WITH(model.load(path),
                     Catch::Contains("holds NaN at parameter 100 (layer 2 Dense<16, ReLU>)"));
@@ -308,7 +305,7 @@ TEST_CASE("load starts the optimizer afresh", "[reliability]") {
   model.save(path);
   model.load(path);
   CHECK(model.optimizer().steps() == 0);
-  for (float m : model.optimizer().state_array(0)) REQUIRE(m == 0.0f);
+  for (float m : testing::download(model, model.optimizer().state_array(0))) REQUIRE(m == 0.0f);
   std::filesystem::remove(path);
 }
 
@@ -359,7 +356,7 @@ TEST_CASE("Killing a process while it saves a large model never loses the previo
     Model<Large, Sparse> check{optim::Adam{}, 99};
     try {
       check.load(path);
-      loadable += check.parameters()[12345] == model->parameters()[12345];
+      loadable += check.get_weights()[12345] == model->get_weights()[12345];
     } catch (const std::exception& e) {
       WARN(e.what());
     }
@@ -402,7 +399,7 @@ void check_resume_is_bit_identical(unsigned threads) {
   long straight_steps = 0;
   {  // its threads end with it: the process forks below with one thread only
     M straight;
-    straight.backend().set_threads(threads);
+    testing::set_threads(straight, threads);
     full = straight.fit(train, resumable<M>(val, 4, straight_path, false));
     straight_weights = weights_of(straight);
     straight_steps = straight.optimizer().steps();
@@ -410,13 +407,13 @@ void check_resume_is_bit_identical(unsigned threads) {
 
   const int status = in_child([&] {
     M first;
-    first.backend().set_threads(threads);
+    testing::set_threads(first, threads);
     first.fit(train, resumable<M>(val, 2, path, false));
     return 0;
   });
   REQUIRE(status == 0);
   M resumed;  // a fresh model: only the file carries the run
-  resumed.backend().set_threads(threads);
+  testing::set_threads(resumed, threads);
   const auto summary = resumed.read_checkpoint(path);
   CHECK(summary.epoch == 2);
   CHECK(summary.history.size() == 2);

@@ -5,7 +5,7 @@
 using namespace tensorguard;
 
 template <class Spec, class In>
-using out = typename Spec::template Layer<In, float, 2>::output_shape;
+using out = typename Spec::template Layer<In, tensorguard::HostTensors<float>, 2>::output_shape;
 
 // Shape constants.
 static_assert(Shape<28, 28, 1>::rank == 3 && Shape<28, 28, 1>::size == 784);

@@ -6,6 +6,7 @@
 #include "model/sequential.hpp"
 #include "model/model.hpp"
 #include "model/memory_budget.hpp"
+#include "backend/checked_device.hpp"
 // clang-format on
 
 #include "activations/elu.hpp"

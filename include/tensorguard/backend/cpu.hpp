@@ -4,6 +4,9 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <string>
 #include <type_traits>
 
 #include "cpu/blas.hpp"
@@ -12,6 +15,7 @@
 #include "cpu/normalization.hpp"
 #include "cpu/update.hpp"
 #include "cpu/window.hpp"
+#include "memory.hpp"
 
 namespace tensorguard {
 
@@ -22,6 +26,7 @@ struct Cpu : cpu::Blas,
              cpu::Update,
              cpu::LossOps {
   using Op = cpu::Op;
+  using memory = HostMemory;  // plain host pointers: no transfer costs anything but a memcpy
   static constexpr const char* name = "Cpu";
 
   Cpu() = default;
@@ -30,6 +35,27 @@ struct Cpu : cpu::Blas,
   // Bytes of per-sample buffers (layer outputs, caches, gradients) one micro-batch may fill.
   // The model runs larger batches through the network in micro-batches of this size, so the
   // buffers stay in cache (docs/performance.md has the measurements behind the default).
+  // Host memory is the CPU's device memory: transfers are copies.
+  template <class T>
+  static void upload(const T* host, T* device, std::size_t n) {
+    if (n && host != device) std::memcpy(device, host, n * sizeof(T));
+  }
+  template <class T>
+  static void download(const T* device, T* host, std::size_t n) {
+    if (n && host != device) std::memcpy(host, device, n * sizeof(T));
+  }
+
+  // What the memory guard compares a batch against: MemAvailable from /proc/meminfo (0 if
+  // unknown).
+  static std::size_t available_memory_bytes() {
+    std::ifstream in("/proc/meminfo");
+    std::string key, unit;
+    std::size_t kb = 0;
+    while (in >> key >> kb >> unit)
+      if (key == "MemAvailable:") return kb * 1024;
+    return 0;
+  }
+
   std::size_t working_set_bytes() const { return working_set_bytes_; }
   void set_working_set_bytes(std::size_t bytes) {
     working_set_bytes_ = std::max<std::size_t>(bytes, 1);

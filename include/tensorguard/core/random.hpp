@@ -81,6 +81,35 @@ class Rng {
   bool has_spare_ = false;
 };
 
+// A counter-based draw: uniform in [0, 1) from (seed, index) alone, SplitMix64 of the index in
+// the seed's stream. Any backend computes the same value for the same unit, in any order.
+inline std::uint64_t counter_bits(std::uint64_t seed, std::uint64_t index) {
+  std::uint64_t z = seed + (index + 1) * 0x9e3779b97f4a7c15ull;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+inline double counter_uniform(std::uint64_t seed, std::uint64_t index) {
+  return static_cast<double>(counter_bits(seed, index) >> 11) * 0x1.0p-53;
+}
+
+// The generator of a random layer (Dropout): a seed and how many draws it has used. Its state
+// travels in checkpoints as an Rng::State (words 0 and 1).
+struct CounterStream {
+  std::uint64_t seed = 0, offset = 0;
+  // The first of n consecutive draws.
+  std::uint64_t take(std::uint64_t n) {
+    const std::uint64_t first = offset;
+    offset += n;
+    return first;
+  }
+  Rng::State state() const { return {{seed, offset, 0, 0}, 0.0, false}; }
+  void set_state(const Rng::State& s) {
+    seed = s.words[0];
+    offset = s.words[1];
+  }
+};
+
 // Fisher-Yates with our generator: the same seed gives the same order everywhere.
 template <class It>
 void shuffle(It first, It last, Rng& rng) {

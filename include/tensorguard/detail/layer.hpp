@@ -11,6 +11,7 @@
 #include "../activations/domain.hpp"
 #include "../activations/linear.hpp"
 #include "../activations/softmax.hpp"
+#include "../backend/memory.hpp"
 #include "../core/buffer.hpp"
 #include "../core/random.hpp"
 #include "../core/shape.hpp"
@@ -21,29 +22,7 @@ enum class Mode { training, inference };
 
 // A model keeps all trainable parameters in one flat array (and their gradients in another,
 // same layout) so optimizers and the weights file see one contiguous block; layers take
-// consecutive slices in declaration order.
-template <class T>
-struct ParameterSlots {
-  T* params = nullptr;
-  T* grads = nullptr;
-  T* state = nullptr;  // non-trainable (BatchNormalization's running statistics)
-
-  struct Slice {
-    T* value;
-    T* grad;
-  };
-  Slice take(std::size_t n) {
-    Slice s{params, grads};
-    params += n;
-    grads += n;
-    return s;
-  }
-  T* take_state(std::size_t n) {
-    T* s = state;
-    state += n;
-    return s;
-  }
-};
+// consecutive slices in declaration order (ParameterSlots, backend/memory.hpp).
 
 // One row of the summary and of the weights-file header.
 struct LayerRecord {
@@ -131,16 +110,15 @@ inline constexpr bool derivative_from_output = requires {
 };
 
 // Activation over `count` values grouped by the last axis (`last` values per group).
-template <class A, class B, class T>
-void activation_forward(B& backend, const T* z, T* y, std::size_t count, std::size_t last) {
+template <class A, class B, class CP, class P>
+void activation_forward(B& backend, CP z, P y, std::size_t count, std::size_t last) {
   if constexpr (A::elementwise)
     backend.template activation_forward<A>(z, y, count);
   else
     backend.softmax_forward(z, y, last, count / last);
 }
-template <class A, class B, class T>
-void activation_backward(B& backend, const T* z, const T* y, const T* dy, T* dz, std::size_t count,
-                         std::size_t last) {
+template <class A, class B, class CP, class P>
+void activation_backward(B& backend, CP z, CP y, CP dy, P dz, std::size_t count, std::size_t last) {
   if constexpr (A::elementwise)
     backend.template activation_backward<A>(z, y, dy, dz, count);
   else
@@ -151,8 +129,11 @@ void activation_backward(B& backend, const T* z, const T* y, const T* dy, T* dz,
 // their gradient live. Width values per sample, Last of them on the last axis. Pre-activations
 // are kept only where backward (or a fused loss) needs them: ReLU-like activations are applied
 // in place, their derivative read from the output.
-template <class A, class T, std::size_t Width, std::size_t Last>
+template <class A, class M, std::size_t Width, std::size_t Last>
 class ActivationStage {
+  using P = typename M::ptr;
+  using CP = typename M::cptr;
+
  public:
   static constexpr bool active = !std::is_same_v<A, Linear>;
   static constexpr bool keeps_logits = active && !derivative_from_output<A>;
@@ -164,30 +145,30 @@ class ActivationStage {
     if constexpr (active) dz_.resize(batch * Width);
   }
   // Where the GEMM writes the pre-activations of samples whose outputs go to y.
-  T* pre_activations(T* y) { return keeps_logits ? z_.data() : y; }
+  P pre_activations(P y) { return keeps_logits ? z_.data() : y; }
   template <class B>
-  void forward(B& backend, T* y, std::size_t n) {
+  void forward(B& backend, P y, std::size_t n) {
     if constexpr (keeps_logits)
-      activation_forward<A>(backend, z_.data(), y, n * Width, Last);
+      activation_forward<A>(backend, CP(z_.data()), y, n * Width, Last);
     else if constexpr (active)
       backend.template activation_in_place<A>(y, n * Width);
   }
   // The gradient of the pre-activations (dy itself when there is no activation).
   template <class B>
-  const T* backward(B& backend, const T* y, const T* dy, std::size_t n) {
+  CP backward(B& backend, CP y, CP dy, std::size_t n) {
     if constexpr (!active) {
       return dy;
     } else {
-      activation_backward<A>(backend, keeps_logits ? z_.data() : y, y, dy, dz_.data(), n * Width,
-                             Last);
+      activation_backward<A>(backend, keeps_logits ? CP(z_.data()) : y, y, dy, dz_.data(),
+                             n * Width, Last);
       return dz_.data();
     }
   }
   // Pre-activations of the last forward pass, for losses fused with Softmax/Sigmoid.
-  const T* logits() const { return z_.data(); }
+  CP logits() const { return z_.data(); }
 
  private:
-  Buffer<T> z_, dz_;
+  typename M::buffer z_, dz_;
 };
 
 }  // namespace detail

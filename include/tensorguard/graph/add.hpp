@@ -23,9 +23,13 @@ consteval auto sum_verdict() {
     return pass;
 }
 
-template <class Spec, std::size_t Position, class In, class T, class... Branches>
-class AddLayer : public Merge<In, T, Branches...> {
-  using base = Merge<In, T, Branches...>;
+template <class Spec, std::size_t Position, class In, class M, class... Branches>
+class AddLayer : public Merge<In, M, Branches...> {
+  using base = Merge<In, M, Branches...>;
+  using T = typename M::scalar;
+  using P = typename M::ptr;
+  using CP = typename M::cptr;
+  using Buf = typename M::buffer;
   using first = typename base::template body_t<0>::output_shape;
 
  public:
@@ -40,7 +44,7 @@ class AddLayer : public Merge<In, T, Branches...> {
     base::template describe_branches<AddLayer>(out, path, depth);
   }
   template <class B>
-  void forward(B& backend, const T* x, T* y, std::size_t n, Mode mode) {
+  void forward(B& backend, CP x, P y, std::size_t n, Mode mode) {
     this->forward_branches(backend, x, n, mode);
     backend.add(this->outputs_[0].data(), this->outputs_[1].data(), y, n * first::size);
     for (std::size_t i = 2; i < sizeof...(Branches); ++i)
@@ -48,7 +52,7 @@ class AddLayer : public Merge<In, T, Branches...> {
   }
   // The sum passes its gradient unchanged to every branch.
   template <class B>
-  void backward(B& backend, const T* x, const T*, const T* dy, T* dx, std::size_t n) {
+  void backward(B& backend, CP x, CP, CP dy, P dx, std::size_t n) {
     this->backward_branches(backend, x, dx, n, [&](std::size_t) { return dy; });
   }
 };
@@ -63,8 +67,8 @@ struct Add {
   }
   template <class In>
   using output = detail::branch_output<std::tuple_element_t<0, std::tuple<Branches...>>, In>;
-  template <class In, class T, std::size_t Position>
-  using Layer = detail::AddLayer<Add, Position, In, T, Branches...>;
+  template <class In, class M, std::size_t Position>
+  using Layer = detail::AddLayer<Add, Position, In, M, Branches...>;
   static std::string kind_name() {
     return "Add<" + std::to_string(sizeof...(Branches)) + " branches>";
   }

@@ -10,8 +10,8 @@ struct Branch {
   // The branch's checks and output shape for a given input.
   template <class In>
   using scan = detail::scan_layers<1, In, void, Layers...>;
-  template <class In, class T, std::size_t Position>
-  struct Layer : detail::Chain<In, T, 1, Layers...> {};
+  template <class In, class M, std::size_t Position>
+  struct Layer : detail::Chain<In, M, 1, Layers...> {};
 };
 
 template <class B>

@@ -34,7 +34,7 @@ namespace tensorguard::detail {
 // nothing).
 template <class Spec>
 concept LayerSpec = requires {
-  typename Spec::template Layer<Shape<1>, float, 1>;
+  typename Spec::template Layer<Shape<1>, HostTensors<float>, 1>;
 };
 
 template <class Spec>
@@ -91,17 +91,17 @@ struct type_list {};
 
 // Binds each layer spec to its input shape: one instantiation per layer, no nested recursion
 // beyond the list's length.
-template <class T, std::size_t Position, class In, class Done, class... Rest>
+template <class M, std::size_t Position, class In, class Done, class... Rest>
 struct bind_layers;
-template <class T, std::size_t Position, class In, class... Done>
-struct bind_layers<T, Position, In, type_list<Done...>> {
+template <class M, std::size_t Position, class In, class... Done>
+struct bind_layers<M, Position, In, type_list<Done...>> {
   using layers = std::tuple<Done...>;
   using output_shape = In;
 };
-template <class T, std::size_t Position, class In, class... Done, class Spec, class... Rest>
-struct bind_layers<T, Position, In, type_list<Done...>, Spec, Rest...>
-    : bind_layers<T, Position + 1, typename Spec::template Layer<In, T, Position>::output_shape,
-                  type_list<Done..., typename Spec::template Layer<In, T, Position>>, Rest...> {};
+template <class M, std::size_t Position, class In, class... Done, class Spec, class... Rest>
+struct bind_layers<M, Position, In, type_list<Done...>, Spec, Rest...>
+    : bind_layers<M, Position + 1, typename Spec::template Layer<In, M, Position>::output_shape,
+                  type_list<Done..., typename Spec::template Layer<In, M, Position>>, Rest...> {};
 
 template <class L>
 concept Container = requires {
@@ -117,9 +117,12 @@ void describe_layer(std::vector<LayerRecord>& out, const std::string& path, int 
     out.push_back(leaf_record<L>(path, depth));
 }
 
-template <class In, class T, std::size_t FirstPosition, class... Specs>
+template <class In, class M, std::size_t FirstPosition, class... Specs>
 class Chain {
-  using bound = bind_layers<T, FirstPosition, In, type_list<>, Specs...>;
+  using T = typename M::scalar;
+  using P = typename M::ptr;
+  using CP = typename M::cptr;
+  using bound = bind_layers<M, FirstPosition, In, type_list<>, Specs...>;
   using Layers = typename bound::layers;
   static constexpr std::size_t count = sizeof...(Specs);
   template <std::size_t I>
@@ -185,11 +188,11 @@ class Chain {
     return std::get<I>(layers_);
   }
 
-  void attach(ParameterSlots<T>& slots) {
+  void attach(ParameterSlots<M>& slots) {
     std::apply([&](auto&... l) { (l.attach(slots), ...); }, layers_);
   }
-  void initialize(Rng& rng) {
-    std::apply([&](auto&... l) { (l.initialize(rng), ...); }, layers_);
+  void initialize(InitialValues<T>& initial, Rng& rng) {
+    std::apply([&](auto&... l) { (l.initialize(initial, rng), ...); }, layers_);
   }
   template <class F>
   void visit_generators(F&& f) {
@@ -205,21 +208,21 @@ class Chain {
   }
 
   template <class B>
-  void forward(B& backend, const T* x, T* y, std::size_t n, Mode mode) {
+  void forward(B& backend, CP x, P y, std::size_t n, Mode mode) {
     if constexpr (count == 0) {
       backend.copy(x, y, n * In::size);
     } else {
       [&]<std::size_t... I>(std::index_sequence<I...>) {
         // An aliasing layer's output is its input: its forward copy is a no-op.
-        (std::get<I>(layers_).forward(backend, input_of<I>(x, y),
-                                      const_cast<T*>(output_of<I>(x, y)), n, mode),
+        (std::get<I>(layers_).forward(backend, input_of<I>(x, y), unconst(output_of<I>(x, y)), n,
+                                      mode),
          ...);
       }
       (indices{});
     }
   }
   template <class B>
-  void backward(B& backend, const T* x, const T* y, const T* dy, T* dx, std::size_t n) {
+  void backward(B& backend, CP x, CP y, CP dy, P dx, std::size_t n) {
     if constexpr (count == 0) {
       if (dx) backend.copy(dy, dx, n * In::size);
     } else {
@@ -228,16 +231,16 @@ class Chain {
   }
   // For losses fused with the output activation: dz is the gradient of the last layer's
   // pre-activations.
-  const T* logits() const { return std::get<count - 1>(layers_).logits(); }
+  CP logits() const { return std::get<count - 1>(layers_).logits(); }
   template <class B>
-  void backward_from_logits(B& backend, const T* x, const T* dz, T* dx, std::size_t n) {
+  void backward_from_logits(B& backend, CP x, CP dz, P dx, std::size_t n) {
     backward_below<count>(backend, x, nullptr, dz, dx, n, /*from_logits=*/true);
   }
 
   // f(index, std::type_identity<activation>, outputs, values per sample, last-axis extent) for
   // each layer of this chain (the guards' activation statistics).
   template <class F>
-  void visit_outputs(const T* x, const T* y, F&& f) const {
+  void visit_outputs(CP x, CP y, F&& f) const {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (f(I, std::type_identity<typename output_activation_of<typename layer_t<I>::spec>::type>{},
          output_of<I>(x, y), layer_t<I>::output_shape::size,
@@ -256,14 +259,14 @@ class Chain {
 
  private:
   template <std::size_t I>
-  const T* input_of(const T* x, const T* y) const {
+  CP input_of(CP x, CP y) const {
     if constexpr (I == 0)
       return x;
     else
       return output_of<I - 1>(x, y);
   }
   template <std::size_t I>
-  const T* output_of(const T* x, const T* y) const {
+  CP output_of(CP x, CP y) const {
     if constexpr (I + 1 == count)
       return y;
     else if constexpr (aliases<I>)
@@ -278,14 +281,13 @@ class Chain {
   // layer, no dx asked for) is not computed: the first Dense after the input skips its
   // largest GEMM, and parameter-free layers at the front skip backward altogether.
   template <std::size_t I, class B>
-  void backward_below(B& backend, const T* x, const T* y, const T* dy, T* dx, std::size_t n,
-                      bool from_logits) {
+  void backward_below(B& backend, CP x, CP y, CP dy, P dx, std::size_t n, bool from_logits) {
     if constexpr (I > 0) {
       constexpr std::size_t i = I - 1;
       const bool input_gradient = dx || parameters_before<i> > 0;
       if (!input_gradient && layer_t<i>::parameter_count == 0) return;
-      const T* grad_out = i + 1 == count ? dy : grads_[(i + 1) % 2].data();
-      T* grad_in = i == 0 ? dx : input_gradient ? grads_[i % 2].data() : nullptr;
+      CP grad_out = i + 1 == count ? dy : grads_[(i + 1) % 2].data();
+      P grad_in = i == 0 ? dx : input_gradient ? grads_[i % 2].data() : nullptr;
       auto& l = std::get<i>(layers_);
       if constexpr (i + 1 == count && requires { l.logits(); }) {
         if (from_logits) {
@@ -300,14 +302,17 @@ class Chain {
   }
 
   Layers layers_;
-  Buffer<T> outputs_[count > 1 ? count - 1 : 1];
-  Buffer<T> grads_[2];
+  typename M::buffer outputs_[count > 1 ? count - 1 : 1];
+  typename M::buffer grads_[2];
 };
 
 // Stands in for the body of a model whose checks failed, so that the one error reported is not
 // followed by errors from building the invalid layers.
-template <class In, class T>
+template <class In, class M>
 struct InvalidChain {
+  using T = typename M::scalar;
+  using P = typename M::ptr;
+  using CP = typename M::cptr;
   static constexpr bool is_container = true;
   using input_shape = In;
   using output_shape = Shape<1>;
@@ -315,21 +320,21 @@ struct InvalidChain {
   static constexpr std::size_t cache_per_sample = 0, max_intermediate = 0;
   static constexpr double flops_per_sample = 0;
   static constexpr bool couples_samples = false;
-  void attach(ParameterSlots<T>&) {}
-  void initialize(Rng&) {}
+  void attach(ParameterSlots<M>&) {}
+  void initialize(InitialValues<T>&, Rng&) {}
   template <class F>
   void visit_generators(F&&) {}
   void reserve(std::size_t) {}
   template <class B>
-  void forward(B&, const T*, T*, std::size_t, Mode) {}
+  void forward(B&, CP, P, std::size_t, Mode) {}
   template <class B>
-  void backward(B&, const T*, const T*, const T*, T*, std::size_t) {}
-  const T* logits() const { return nullptr; }
+  void backward(B&, CP, CP, CP, P, std::size_t) {}
+  CP logits() const { return nullptr; }
   template <class B>
-  void backward_from_logits(B&, const T*, const T*, T*, std::size_t) {}
+  void backward_from_logits(B&, CP, CP, P, std::size_t) {}
   static void describe(std::vector<LayerRecord>&, const std::string&, int) {}
   template <class F>
-  void visit_outputs(const T*, const T*, F&&) const {}
+  void visit_outputs(CP, CP, F&&) const {}
 };
 
 }  // namespace tensorguard::detail

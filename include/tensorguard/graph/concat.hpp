@@ -54,9 +54,13 @@ struct Concat {
     return true;
   }
 
-  template <class In, class T, std::size_t Position>
-  class Layer : public detail::Merge<In, T, Branches...> {
-    using base = detail::Merge<In, T, Branches...>;
+  template <class In, class M, std::size_t Position>
+  class Layer : public detail::Merge<In, M, Branches...> {
+    using base = detail::Merge<In, M, Branches...>;
+    using T = typename M::scalar;
+    using P = typename M::ptr;
+    using CP = typename M::cptr;
+    using Buf = typename M::buffer;
     using first = first_output<In>;
     static constexpr std::size_t axis = Concat::axis<In>;
     // Per sample, `outer` blocks; branch I contributes `inner[I]` values to each.
@@ -88,14 +92,14 @@ struct Concat {
     }
 
     template <class B>
-    void forward(B& backend, const T* x, T* y, std::size_t n, Mode mode) {
+    void forward(B& backend, CP x, P y, std::size_t n, Mode mode) {
       this->forward_branches(backend, x, n, mode);
       for (std::size_t i = 0; i < sizeof...(Branches); ++i)
         backend.copy_blocks(this->outputs_[i].data(), inner[i], y + offset(i), inner_total,
                             inner[i], n * outer);
     }
     template <class B>
-    void backward(B& backend, const T* x, const T*, const T* dy, T* dx, std::size_t n) {
+    void backward(B& backend, CP x, CP, CP dy, P dx, std::size_t n) {
       for (std::size_t i = 0; i < sizeof...(Branches); ++i)
         backend.copy_blocks(dy + offset(i), inner_total, this->grads_[i].data(), inner[i], inner[i],
                             n * outer);

@@ -37,10 +37,14 @@ consteval auto branches_verdict() {
         std::make_index_sequence<sizeof...(Branches)>{});
 }
 
-template <class In, class T, class... Branches>
+template <class In, class M, class... Branches>
 class Merge {
  protected:
-  using Bodies = std::tuple<typename Branches::template Layer<In, T, 1>...>;
+  using T = typename M::scalar;
+  using P = typename M::ptr;
+  using CP = typename M::cptr;
+  using Buf = typename M::buffer;
+  using Bodies = std::tuple<typename Branches::template Layer<In, M, 1>...>;
   static constexpr std::size_t count = sizeof...(Branches);
   using indices = std::make_index_sequence<count>;
   template <std::size_t I>
@@ -49,25 +53,25 @@ class Merge {
  public:
   static constexpr bool is_container = true;
   static constexpr std::size_t parameter_count =
-      (std::size_t{0} + ... + Branches::template Layer<In, T, 1>::parameter_count);
+      (std::size_t{0} + ... + Branches::template Layer<In, M, 1>::parameter_count);
   static constexpr std::size_t state_count =
-      (std::size_t{0} + ... + Branches::template Layer<In, T, 1>::state_count);
+      (std::size_t{0} + ... + Branches::template Layer<In, M, 1>::state_count);
   static constexpr double flops_per_sample =
-      (0.0 + ... + Branches::template Layer<In, T, 1>::flops_per_sample);
+      (0.0 + ... + Branches::template Layer<In, M, 1>::flops_per_sample);
   static constexpr bool couples_samples =
-      (false || ... || detail::couples_samples<typename Branches::template Layer<In, T, 1>>);
+      (false || ... || detail::couples_samples<typename Branches::template Layer<In, M, 1>>);
   // Each branch's output and output gradient, one input-gradient buffer, the branches' caches.
   static constexpr std::size_t cache_per_sample =
       (std::size_t{0} + ... +
-       (2 * Branches::template Layer<In, T, 1>::output_shape::size +
-        Branches::template Layer<In, T, 1>::cache_per_sample)) +
+       (2 * Branches::template Layer<In, M, 1>::output_shape::size +
+        Branches::template Layer<In, M, 1>::cache_per_sample)) +
       In::size;
 
-  void attach(ParameterSlots<T>& slots) {
+  void attach(ParameterSlots<M>& slots) {
     std::apply([&](auto&... b) { (b.attach(slots), ...); }, bodies_);
   }
-  void initialize(Rng& rng) {
-    std::apply([&](auto&... b) { (b.initialize(rng), ...); }, bodies_);
+  void initialize(InitialValues<T>& initial, Rng& rng) {
+    std::apply([&](auto&... b) { (b.initialize(initial, rng), ...); }, bodies_);
   }
   template <class F>
   void visit_generators(F&& f) {
@@ -96,7 +100,7 @@ class Merge {
 
  protected:
   template <class B>
-  void forward_branches(B& backend, const T* x, std::size_t n, Mode mode) {
+  void forward_branches(B& backend, CP x, std::size_t n, Mode mode) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (std::get<I>(bodies_).forward(backend, x, outputs_[I].data(), n, mode), ...);
     }
@@ -104,23 +108,23 @@ class Merge {
   }
   // Branch I's output gradient must already be in grad_of(I); dx receives the sum.
   template <class B, class GradOf>
-  void backward_branches(B& backend, const T* x, T* dx, std::size_t n, GradOf grad_of) {
+  void backward_branches(B& backend, CP x, P dx, std::size_t n, GradOf grad_of) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (backward_one<I>(backend, x, dx, n, grad_of(I)), ...);
     }
     (indices{});
   }
   template <std::size_t I, class B>
-  void backward_one(B& backend, const T* x, T* dx, std::size_t n, const T* dy) {
-    T* target = (I == 0 || !dx) ? dx : dx_.data();
+  void backward_one(B& backend, CP x, P dx, std::size_t n, CP dy) {
+    P target = (I == 0 || !dx) ? dx : dx_.data();
     std::get<I>(bodies_).backward(backend, x, outputs_[I].data(), dy, target, n);
     if (I > 0 && dx) backend.accumulate(dx_.data(), dx, n * In::size);
   }
 
   Bodies bodies_;
-  Buffer<T> outputs_[count];
-  Buffer<T> grads_[count];
-  Buffer<T> dx_;
+  Buf outputs_[count];
+  Buf grads_[count];
+  Buf dx_;
 };
 
 }  // namespace tensorguard::detail

@@ -13,8 +13,8 @@ struct Residual {
   }
   template <class In>
   using output = In;
-  template <class In, class T, std::size_t Position>
-  using Layer = detail::AddLayer<Residual, Position, In, T, Branch<>, Branch<Layers...>>;
+  template <class In, class M, std::size_t Position>
+  using Layer = detail::AddLayer<Residual, Position, In, M, Branch<>, Branch<Layers...>>;
   static std::string kind_name() { return "Residual"; }
 };
 

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <span>
 #include <string>
@@ -377,17 +376,6 @@ void check_leakage(const D& train, const RowIndex& rows, const D& other, const s
                   "generalisation. Deduplicate across the split (hash the rows) and split again.");
 }
 
-// Bytes the machine can give: MemAvailable from /proc/meminfo (0 if unknown).
-inline std::size_t available_memory_bytes() {
-  std::ifstream in("/proc/meminfo");
-  std::string key;
-  std::size_t kb = 0;
-  std::string unit;
-  while (in >> key >> kb >> unit)
-    if (key == "MemAvailable:") return kb * 1024;
-  return 0;
-}
-
 // What training holds for a batch of b samples: `fixed` bytes (parameters, gradients, optimizer
 // state), `per_sample` bytes for each sample of the batch (inputs, outputs, output gradients),
 // and `layer_per_sample` bytes of layer buffers for at most `layer_cap` samples (the model runs
@@ -407,10 +395,12 @@ struct MemoryUse {
 };
 
 // Before allocating: what a batch needs against what is available.
-inline void check_memory(const MemoryUse& use, std::size_t batch, GuardSink& sink) {
+// `backend_available`: what the backend that trains says it can give (0 if unknown).
+inline void check_memory(const MemoryUse& use, std::size_t batch, std::size_t backend_available,
+                         GuardSink& sink) {
   if (!sink.on(guard::data_memory)) return;
-  const std::size_t available = sink.policy().memory_limit_bytes ? *sink.policy().memory_limit_bytes
-                                                                 : available_memory_bytes();
+  const std::size_t available =
+      sink.policy().memory_limit_bytes ? *sink.policy().memory_limit_bytes : backend_available;
   const std::size_t needed = use.bytes(batch);
   if (available == 0 || needed <= available) return;
   const std::size_t fits = use.largest_batch(available);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "guard.hpp"
@@ -131,23 +132,24 @@ class TrainingMonitor {
   // Sampled steps: |W_after - W_before| / |W_before| of the whole model.
   void update_ratio(double ratio) { update_ratios_.push_back(ratio); }
 
-  // Sampled steps: one layer's outputs (n samples, `last` values on the last axis).
-  template <class T>
-  void activations(std::size_t layer, const std::string& name, WatchedActivation kind, const T* y,
-                   std::size_t count, std::size_t last) {
+  // Sampled steps: what the backend counted over one layer's `count` outputs (`last` values on
+  // the last axis): for ReLU, a flag per unit that was active (counts[0..last)); for Sigmoid and
+  // Tanh, the number of saturated outputs (counts[0]; saturation_bounds gives the band).
+  void activations(std::size_t layer, const std::string& name, WatchedActivation kind,
+                   const double* counts, std::size_t count, std::size_t last) {
     if (kind == WatchedActivation::none) return;
     auto& s = stats_for(layer, name, kind, last);
     if (kind == WatchedActivation::relu) {
-      unsigned char* active = s.active.data();
-      for (std::size_t g = 0; g < count; g += last)
-        for (std::size_t c = 0; c < last; ++c) active[c] |= (y[g + c] > T(0));
+      for (std::size_t c = 0; c < last; ++c) s.active[c] |= counts[c] > 0;
     } else {
-      // |z| > 5: sigmoid outside (0.0067, 0.9933), tanh beyond 0.99991.
-      const T lo = kind == WatchedActivation::sigmoid ? T(0.0066929) : T(-0.9999092);
-      const T hi = kind == WatchedActivation::sigmoid ? T(0.9933071) : T(0.9999092);
-      for (std::size_t i = 0; i < count; ++i) s.saturated += (y[i] < lo || y[i] > hi);
+      s.saturated += std::size_t(counts[0]);
     }
     s.seen += count;
+  }
+  // |z| > 5: sigmoid outside (0.0067, 0.9933), tanh beyond 0.99991.
+  static std::pair<double, double> saturation_bounds(WatchedActivation kind) {
+    return kind == WatchedActivation::sigmoid ? std::pair{0.0066929, 0.9933071}
+                                              : std::pair{-0.9999092, 0.9999092};
   }
 
   // A resumed fit: the epochs before the checkpoint, so epoch-level rules see the whole run,

@@ -26,8 +26,12 @@ struct Activation {
   template <class In>
   using output = In;
 
-  template <class In, class T, std::size_t Position>
+  template <class In, class M, std::size_t Position>
   class Layer {
+    using T = typename M::scalar;
+    using P = typename M::ptr;
+    using CP = typename M::cptr;
+    using Buf = typename M::buffer;
     static constexpr std::size_t last = In::dims[In::rank - 1];
 
    public:
@@ -38,26 +42,26 @@ struct Activation {
     static constexpr double flops_per_sample = 4.0 * In::size;
     static std::string kind() { return std::string("Activation<") + A::name + ">"; }
 
-    void attach(ParameterSlots<T>&) {}
-    void initialize(Rng&) {}
+    void attach(ParameterSlots<M>&) {}
+    void initialize(InitialValues<T>&, Rng&) {}
     void reserve(std::size_t) {}
     template <class B>
-    void forward(B& backend, const T* x, T* y, std::size_t n, Mode) {
+    void forward(B& backend, CP x, P y, std::size_t n, Mode) {
       x_ = x;
       detail::activation_forward<A>(backend, x, y, n * In::size, last);
     }
     template <class B>
-    void backward(B& backend, const T* x, const T* y, const T* dy, T* dx, std::size_t n) {
+    void backward(B& backend, CP x, CP y, CP dy, P dx, std::size_t n) {
       if (dx) detail::activation_backward<A>(backend, x, y, dy, dx, n * In::size, last);
     }
-    const T* logits() const { return x_; }
+    CP logits() const { return x_; }
     template <class B>
-    void backward_from_logits(B& backend, const T*, const T* dz, T* dx, std::size_t n) {
+    void backward_from_logits(B& backend, CP, CP dz, P dx, std::size_t n) {
       if (dx) backend.copy(dz, dx, n * In::size);
     }
 
    private:
-    const T* x_ = nullptr;
+    CP x_ = nullptr;
   };
 };
 

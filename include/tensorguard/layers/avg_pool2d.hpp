@@ -14,8 +14,13 @@ struct AvgPool2D {
   template <class In>
   using output = typename rule::template output<In>;
 
-  template <class In, class T, std::size_t Position>
+  template <class In, class M, std::size_t Position>
   class Layer {
+    using T = typename M::scalar;
+    using P = typename M::ptr;
+    using CP = typename M::cptr;
+    using Buf = typename M::buffer;
+
    public:
     using input_shape = In;
     using output_shape = output<In>;
@@ -25,15 +30,15 @@ struct AvgPool2D {
         double(output_shape::size) * rule::pool::height * rule::pool::width;
     static std::string kind() { return rule::kind("AvgPool2D"); }
 
-    void attach(ParameterSlots<T>&) {}
-    void initialize(Rng&) {}
+    void attach(ParameterSlots<M>&) {}
+    void initialize(InitialValues<T>&, Rng&) {}
     void reserve(std::size_t) {}
     template <class B>
-    void forward(B& backend, const T* x, T* y, std::size_t n, Mode) {
+    void forward(B& backend, CP x, P y, std::size_t n, Mode) {
       backend.avg_pool_forward(rule::template g<In>, x, y, n);
     }
     template <class B>
-    void backward(B& backend, const T*, const T*, const T* dy, T* dx, std::size_t n) {
+    void backward(B& backend, CP, CP, CP dy, P dx, std::size_t n) {
       if (dx) backend.avg_pool_backward(rule::template g<In>, dy, dx, n);
     }
   };

@@ -15,8 +15,12 @@ struct BatchNormalization {
   template <class In>
   using output = In;
 
-  template <class In, class T, std::size_t Position>
+  template <class In, class M, std::size_t Position>
   class Layer {
+    using T = typename M::scalar;
+    using P = typename M::ptr;
+    using CP = typename M::cptr;
+    using Buf = typename M::buffer;
     static constexpr std::size_t channels = In::dims[In::rank - 1];
     static constexpr std::size_t rows_per_sample = In::size / channels;
     static constexpr T momentum = T(0.99), epsilon = T(1e-3);
@@ -32,25 +36,26 @@ struct BatchNormalization {
     static constexpr double flops_per_sample = 4.0 * In::size;
     static std::string kind() { return "BatchNormalization"; }
 
-    void attach(ParameterSlots<T>& slots) {
+    void attach(ParameterSlots<M>& slots) {
       auto g = slots.take(channels);
       auto b = slots.take(channels);
       gamma_ = g.value, dgamma_ = g.grad, beta_ = b.value, dbeta_ = b.grad;
       running_mean_ = slots.take_state(channels);
       running_var_ = slots.take_state(channels);
     }
-    void initialize(Rng&) {
-      std::fill_n(gamma_, channels, T(1));
-      std::fill_n(beta_, channels, T(0));
-      std::fill_n(running_mean_, channels, T(0));
-      std::fill_n(running_var_, channels, T(1));
+    // Written to the host staging copy in attach's order; the model uploads it.
+    void initialize(InitialValues<T>& initial, Rng&) {
+      std::fill_n(initial.take(channels).value, channels, T(1));  // gamma
+      std::fill_n(initial.take(channels).value, channels, T(0));  // beta
+      std::fill_n(initial.take_state(channels), channels, T(0));  // running mean
+      std::fill_n(initial.take_state(channels), channels, T(1));  // running variance
     }
     void reserve(std::size_t batch) {
       x_hat_.resize(batch * In::size);
       inv_std_.resize(channels);
     }
     template <class B>
-    void forward(B& backend, const T* x, T* y, std::size_t n, Mode mode) {
+    void forward(B& backend, CP x, P y, std::size_t n, Mode mode) {
       if (mode == Mode::training)
         backend.batchnorm_forward_training(x, y, x_hat_.data(), inv_std_.data(), gamma_, beta_,
                                            running_mean_, running_var_, channels,
@@ -60,15 +65,15 @@ struct BatchNormalization {
                                             channels, n * rows_per_sample, epsilon);
     }
     template <class B>
-    void backward(B& backend, const T*, const T*, const T* dy, T* dx, std::size_t n) {
+    void backward(B& backend, CP, CP, CP dy, P dx, std::size_t n) {
       backend.batchnorm_backward(dy, x_hat_.data(), inv_std_.data(), gamma_, dx, dgamma_, dbeta_,
                                  channels, n * rows_per_sample);
     }
 
    private:
-    T *gamma_ = nullptr, *dgamma_ = nullptr, *beta_ = nullptr, *dbeta_ = nullptr;
-    T *running_mean_ = nullptr, *running_var_ = nullptr;
-    Buffer<T> x_hat_, inv_std_;
+    P gamma_{}, dgamma_{}, beta_{}, dbeta_{};
+    P running_mean_{}, running_var_{};
+    Buf x_hat_, inv_std_;
   };
 };
 

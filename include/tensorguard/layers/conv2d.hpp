@@ -47,12 +47,16 @@ struct Conv2D {
   using output = Shape<detail::window_geometry<kernel, stride, padding, In>.out_h,
                        detail::window_geometry<kernel, stride, padding, In>.out_w, Filters>;
 
-  template <class In, class T, std::size_t Position>
+  template <class In, class M, std::size_t Position>
   class Layer {
+    using T = typename M::scalar;
+    using P = typename M::ptr;
+    using CP = typename M::cptr;
+    using Buf = typename M::buffer;
     using Act = activation;
     static constexpr WindowGeometry g = detail::window_geometry<kernel, stride, padding, In>;
     static constexpr std::size_t positions = g.out_h * g.out_w;
-    using Stage = detail::ActivationStage<Act, T, Filters * positions, Filters>;
+    using Stage = detail::ActivationStage<Act, M, Filters * positions, Filters>;
     static constexpr std::size_t patch = g.patch_size();
     // A 1x1, stride-1 convolution is a plain GEMM over the input: no im2col copy.
     static constexpr bool pointwise =
@@ -78,15 +82,15 @@ struct Conv2D {
       return k + detail::activation_suffix<Act>() + ">";
     }
 
-    void attach(ParameterSlots<T>& slots) {
+    void attach(ParameterSlots<M>& slots) {
       auto w = slots.take(Filters * patch);
       auto b = slots.take(Filters);
       w_ = w.value, dw_ = w.grad, b_ = b.value, db_ = b.grad;
     }
-    void initialize(Rng& rng) {
-      detail::initialize_weights(w_, Filters * patch, patch,
+    void initialize(InitialValues<T>& initial, Rng& rng) {
+      detail::initialize_weights(initial.take(Filters * patch).value, Filters * patch, patch,
                                  kernel::height * kernel::width * Filters, Act::initializer, rng);
-      std::fill_n(b_, Filters, T(0));
+      std::fill_n(initial.take(Filters).value, Filters, T(0));
     }
     void reserve(std::size_t batch) {
       if constexpr (!pointwise) {
@@ -97,13 +101,13 @@ struct Conv2D {
     }
 
     template <class B>
-    void forward(B& backend, const T* x, T* y, std::size_t n, Mode) {
-      const T* cols = x;
+    void forward(B& backend, CP x, P y, std::size_t n, Mode) {
+      CP cols = x;
       if constexpr (!pointwise) {
         backend.im2col(g, x, cols_.data(), n);
         cols = cols_.data();
       }
-      T* z = stage_.pre_activations(y);
+      P z = stage_.pre_activations(y);
       const std::size_t columns = n * positions;
       backend.fill_columns(z, b_, Filters, columns);  // the bias, then += W cols
       backend.gemm(B::Op::none, B::Op::none, Filters, columns, patch, T(1), w_, Filters, cols,
@@ -111,27 +115,27 @@ struct Conv2D {
       stage_.forward(backend, y, n);
     }
     template <class B>
-    void backward(B& backend, const T* x, const T* y, const T* dy, T* dx, std::size_t n) {
+    void backward(B& backend, CP x, CP y, CP dy, P dx, std::size_t n) {
       backward_from_logits(backend, x, stage_.backward(backend, y, dy, n), dx, n);
     }
-    const T* logits() const { return stage_.logits(); }
+    CP logits() const { return stage_.logits(); }
     template <class B>
-    void backward_from_logits(B& backend, const T* x, const T* dz, T* dx, std::size_t n) {
+    void backward_from_logits(B& backend, CP x, CP dz, P dx, std::size_t n) {
       const std::size_t columns = n * positions;
-      const T* cols = pointwise ? x : cols_.data();
+      CP cols = pointwise ? x : cols_.data();
       backend.gemm(B::Op::none, B::Op::transpose, Filters, patch, columns, T(1), dz, Filters, cols,
                    patch, T(1), dw_, Filters);  // parameter gradients add up over micro-batches
       backend.add_column_sums(dz, Filters, columns, db_);
       if (!dx) return;
-      T* dcols = pointwise ? dx : dcols_.data();
+      P dcols = pointwise ? dx : dcols_.data();
       backend.gemm(B::Op::transpose, B::Op::none, patch, columns, Filters, T(1), w_, Filters, dz,
                    Filters, T(0), dcols, patch);
       if constexpr (!pointwise) backend.col2im(g, dcols, dx, n);
     }
 
    private:
-    T *w_ = nullptr, *dw_ = nullptr, *b_ = nullptr, *db_ = nullptr;
-    Buffer<T> cols_, dcols_;
+    P w_{}, dw_{}, b_{}, db_{};
+    Buf cols_, dcols_;
     Stage stage_;
   };
 };

@@ -69,10 +69,14 @@ struct Dense {
   template <class In>
   using output = Shape<Units>;
 
-  template <class In, class T, std::size_t Position>
+  template <class In, class M, std::size_t Position>
   class Layer {
+    using T = typename M::scalar;
+    using P = typename M::ptr;
+    using CP = typename M::cptr;
+    using Buf = typename M::buffer;
     using Act = activation;
-    using Stage = detail::ActivationStage<Act, T, Units, Units>;
+    using Stage = detail::ActivationStage<Act, M, Units, Units>;
 
    public:
     using input_shape = In;
@@ -90,33 +94,34 @@ struct Dense {
       return "Dense<" + std::to_string(Units) + detail::activation_suffix<Act>() + ">";
     }
 
-    void attach(ParameterSlots<T>& slots) {
+    void attach(ParameterSlots<M>& slots) {
       auto w = slots.take(Units * fan_in);
       auto b = slots.take(Units);
       w_ = w.value, dw_ = w.grad, b_ = b.value, db_ = b.grad;
     }
-    void initialize(Rng& rng) {
-      detail::initialize_weights(w_, Units * fan_in, fan_in, Units, Act::initializer, rng);
-      std::fill_n(b_, Units, T(0));
+    void initialize(InitialValues<T>& initial, Rng& rng) {
+      detail::initialize_weights(initial.take(Units * fan_in).value, Units * fan_in, fan_in, Units,
+                                 Act::initializer, rng);
+      std::fill_n(initial.take(Units).value, Units, T(0));
     }
     void reserve(std::size_t batch) { stage_.reserve(batch); }
 
     template <class B>
-    void forward(B& backend, const T* x, T* y, std::size_t n, Mode) {
-      T* z = stage_.pre_activations(y);
+    void forward(B& backend, CP x, P y, std::size_t n, Mode) {
+      P z = stage_.pre_activations(y);
       backend.fill_columns(z, b_, Units, n);  // the bias, then += W x
       backend.gemm(B::Op::none, B::Op::none, Units, n, fan_in, T(1), w_, Units, x, fan_in, T(1), z,
                    Units);
       stage_.forward(backend, y, n);
     }
     template <class B>
-    void backward(B& backend, const T* x, const T* y, const T* dy, T* dx, std::size_t n) {
+    void backward(B& backend, CP x, CP y, CP dy, P dx, std::size_t n) {
       backward_from_logits(backend, x, stage_.backward(backend, y, dy, n), dx, n);
     }
     // Pre-activations of the last forward pass, for losses fused with Softmax/Sigmoid.
-    const T* logits() const { return stage_.logits(); }
+    CP logits() const { return stage_.logits(); }
     template <class B>
-    void backward_from_logits(B& backend, const T* x, const T* dz, T* dx, std::size_t n) {
+    void backward_from_logits(B& backend, CP x, CP dz, P dx, std::size_t n) {
       backend.gemm(B::Op::none, B::Op::transpose, Units, fan_in, n, T(1), dz, Units, x, fan_in,
                    T(1), dw_, Units);  // parameter gradients add up over micro-batches
       backend.add_column_sums(dz, Units, n, db_);
@@ -126,7 +131,7 @@ struct Dense {
     }
 
    private:
-    T *w_ = nullptr, *dw_ = nullptr, *b_ = nullptr, *db_ = nullptr;
+    P w_{}, dw_{}, b_{}, db_{};
     Stage stage_;
   };
 };

@@ -30,8 +30,13 @@ struct Dropout {
   template <class In>
   using output = In;
 
-  template <class In, class T, std::size_t Position>
+  template <class In, class M, std::size_t Position>
   class Layer {
+    using T = typename M::scalar;
+    using P = typename M::ptr;
+    using CP = typename M::cptr;
+    using Buf = typename M::buffer;
+
    public:
     using input_shape = In;
     using output_shape = In;
@@ -43,24 +48,25 @@ struct Dropout {
       return "Dropout<" + std::to_string(R::num) + "/" + std::to_string(R::den) + ">";
     }
 
-    void attach(ParameterSlots<T>&) {}
-    void initialize(Rng& rng) { rng_.reseed(rng.next()); }
+    void attach(ParameterSlots<M>&) {}
+    void initialize(InitialValues<T>&, Rng& rng) { stream_ = {rng.next(), 0}; }
     // Every random generator of the layer, in a fixed order (checkpoints save their state).
     template <class F>
     void visit_generators(F&& f) {
-      f(rng_);
+      f(stream_);
     }
     void reserve(std::size_t batch) { mask_.resize(batch * In::size); }
     template <class B>
-    void forward(B& backend, const T* x, T* y, std::size_t n, Mode mode) {
+    void forward(B& backend, CP x, P y, std::size_t n, Mode mode) {
       training_ = mode == Mode::training && rate > 0;
       if (training_)
-        backend.dropout_forward(x, y, mask_.data(), n * In::size, rate, rng_);
+        backend.dropout_forward(x, y, mask_.data(), n * In::size, rate, stream_.seed,
+                                stream_.take(n * In::size));
       else
         backend.copy(x, y, n * In::size);
     }
     template <class B>
-    void backward(B& backend, const T*, const T*, const T* dy, T* dx, std::size_t n) {
+    void backward(B& backend, CP, CP, CP dy, P dx, std::size_t n) {
       if (!dx) return;
       if (training_)
         backend.multiply(dy, mask_.data(), dx, n * In::size);
@@ -69,8 +75,8 @@ struct Dropout {
     }
 
    private:
-    Buffer<T> mask_;
-    Rng rng_;
+    Buf mask_;
+    CounterStream stream_;
     bool training_ = false;
   };
 };

@@ -19,8 +19,12 @@ struct GlobalAveragePool2D {
   template <class In>
   using output = Shape<In::dims[2]>;
 
-  template <class In, class T, std::size_t Position>
+  template <class In, class M, std::size_t Position>
   class Layer {
+    using T = typename M::scalar;
+    using P = typename M::ptr;
+    using CP = typename M::cptr;
+    using Buf = typename M::buffer;
     static constexpr std::size_t pixels = In::dims[0] * In::dims[1];
     static constexpr std::size_t channels = In::dims[2];
 
@@ -32,15 +36,15 @@ struct GlobalAveragePool2D {
     static constexpr double flops_per_sample = double(In::size);
     static std::string kind() { return "GlobalAveragePool2D"; }
 
-    void attach(ParameterSlots<T>&) {}
-    void initialize(Rng&) {}
+    void attach(ParameterSlots<M>&) {}
+    void initialize(InitialValues<T>&, Rng&) {}
     void reserve(std::size_t) {}
     template <class B>
-    void forward(B& backend, const T* x, T* y, std::size_t n, Mode) {
+    void forward(B& backend, CP x, P y, std::size_t n, Mode) {
       backend.global_avg_pool_forward(x, y, pixels, channels, n);
     }
     template <class B>
-    void backward(B& backend, const T*, const T*, const T* dy, T* dx, std::size_t n) {
+    void backward(B& backend, CP, CP, CP dy, P dx, std::size_t n) {
       if (dx) backend.global_avg_pool_backward(dy, dx, pixels, channels, n);
     }
   };

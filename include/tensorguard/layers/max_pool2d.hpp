@@ -17,8 +17,13 @@ struct MaxPool2D {
   template <class In>
   using output = typename rule::template output<In>;
 
-  template <class In, class T, std::size_t Position>
+  template <class In, class M, std::size_t Position>
   class Layer {
+    using T = typename M::scalar;
+    using P = typename M::ptr;
+    using CP = typename M::cptr;
+    using Buf = typename M::buffer;
+
    public:
     using input_shape = In;
     using output_shape = output<In>;
@@ -29,20 +34,20 @@ struct MaxPool2D {
         double(output_shape::size) * rule::pool::height * rule::pool::width;
     static std::string kind() { return rule::kind("MaxPool2D"); }
 
-    void attach(ParameterSlots<T>&) {}
-    void initialize(Rng&) {}
+    void attach(ParameterSlots<M>&) {}
+    void initialize(InitialValues<T>&, Rng&) {}
     void reserve(std::size_t batch) { argmax_.resize(batch * output_shape::size); }
     template <class B>
-    void forward(B& backend, const T* x, T* y, std::size_t n, Mode) {
+    void forward(B& backend, CP x, P y, std::size_t n, Mode) {
       backend.max_pool_forward(rule::template g<In>, x, y, argmax_.data(), n);
     }
     template <class B>
-    void backward(B& backend, const T*, const T*, const T* dy, T* dx, std::size_t n) {
+    void backward(B& backend, CP, CP, CP dy, P dx, std::size_t n) {
       if (dx) backend.max_pool_backward(rule::template g<In>, dy, argmax_.data(), dx, n);
     }
 
    private:
-    Buffer<std::uint32_t> argmax_;
+    typename M::template buffer_of<std::uint32_t> argmax_;
   };
 };
 

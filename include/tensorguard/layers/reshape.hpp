@@ -10,23 +10,26 @@ struct Reshape_takes_a_Shape;
 
 namespace detail {
 // A layer that only reinterprets its input: the values are copied unchanged (NHWC order).
-template <class Spec, class In, class Out, class T>
+template <class Spec, class In, class Out, class M>
 struct reinterpret_layer {
+  using T = typename M::scalar;
+  using P = typename M::ptr;
+  using CP = typename M::cptr;
   using input_shape = In;
   using output_shape = Out;
   using spec = Spec;
   static constexpr std::size_t parameter_count = 0, state_count = 0, cache_per_sample = 0;
   static constexpr double flops_per_sample = 0;
   static constexpr bool aliases_input = true;  // inside a chain, the output is the input's memory
-  void attach(ParameterSlots<T>&) {}
-  void initialize(Rng&) {}
+  void attach(ParameterSlots<M>&) {}
+  void initialize(InitialValues<T>&, Rng&) {}
   void reserve(std::size_t) {}
   template <class B>
-  void forward(B& backend, const T* x, T* y, std::size_t n, Mode) {
+  void forward(B& backend, CP x, P y, std::size_t n, Mode) {
     backend.copy(x, y, n * In::size);
   }
   template <class B>
-  void backward(B& backend, const T*, const T*, const T* dy, T* dx, std::size_t n) {
+  void backward(B& backend, CP, CP, CP dy, P dx, std::size_t n) {
     if (dx) backend.copy(dy, dx, n * In::size);
   }
 };
@@ -40,8 +43,8 @@ struct Flatten {
   }
   template <class In>
   using output = Shape<In::size>;
-  template <class In, class T, std::size_t Position>
-  struct Layer : detail::reinterpret_layer<Flatten, In, Shape<In::size>, T> {
+  template <class In, class M, std::size_t Position>
+  struct Layer : detail::reinterpret_layer<Flatten, In, Shape<In::size>, M> {
     static std::string kind() { return "Flatten"; }
   };
 };
@@ -60,8 +63,8 @@ struct Reshape {
   }
   template <class In>
   using output = To;
-  template <class In, class T, std::size_t Position>
-  struct Layer : detail::reinterpret_layer<Reshape, In, To, T> {
+  template <class In, class M, std::size_t Position>
+  struct Layer : detail::reinterpret_layer<Reshape, In, To, M> {
     static std::string kind() { return "Reshape<" + To::to_string() + ">"; }
   };
 };

@@ -57,8 +57,13 @@ struct Sequential {
 
   using input_shape = typename detail::input_facts<First>::shape;
   using scalar = typename detail::input_facts<First>::scalar;
-  using body = std::conditional_t<valid, detail::Chain<input_shape, scalar, 2, Layers...>,
-                                  detail::InvalidChain<input_shape, scalar>>;
+  // The layers bound to a backend's memory (Tensors<Memory, scalar>); `body` is the host one,
+  // which gives every static fact (shapes, counts, the summary).
+  template <class Memory>
+  using body_on =
+      std::conditional_t<valid, detail::Chain<input_shape, Tensors<Memory, scalar>, 2, Layers...>,
+                         detail::InvalidChain<input_shape, Tensors<Memory, scalar>>>;
+  using body = body_on<HostMemory>;
   using output_shape = typename body::output_shape;
   using last_layer = typename detail::last_of<Layers...>::type;
   // The activation of the last layer (void if the last layer is a merge or shape-only layer).

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <variant>
 
-#include "../core/buffer.hpp"
+#include "../backend/memory.hpp"
 #include "adam.hpp"
 #include "adamw.hpp"
 #include "rmsprop.hpp"
@@ -82,12 +82,25 @@ inline void validate(const Settings& settings) {
   std::visit([](const auto& s) { detail::validate(s); }, settings);
 }
 
-template <class T>
+// The moments live where the backend's memory is (Memory: HostMemory for the CPU).
+template <class T, class Memory = HostMemory>
 class Optimizer {
+  using P = typename Memory::template pointer<T>;
+  using CP = typename Memory::template pointer<const T>;
+
  public:
   Optimizer(Settings settings = Adam{}) : settings_(settings) { validate(settings_); }
 
-  void reserve(std::size_t parameters) {
+  // Zero moments for n parameters, step 0.
+  template <class B>
+  void reserve(B& backend, std::size_t parameters) {
+    for (auto& s : state_) {
+      s.resize(parameters);
+      backend.fill(s.data(), T(0), parameters);
+    }
+    step_ = 0;
+  }
+  void reserve(std::size_t parameters) requires Memory::host_accessible {
     for (auto& s : state_) {
       s.resize(parameters);
       s.fill(T(0));
@@ -96,7 +109,7 @@ class Optimizer {
   }
 
   template <class B>
-  void step(B& backend, T* params, const T* grads, std::size_t n) {
+  void step(B& backend, P params, CP grads, std::size_t n) {
     begin_step();
     update(backend, params, grads, 0, n);
   }
@@ -104,7 +117,7 @@ class Optimizer {
   // each range [offset, offset + count) of the parameters, gradients and optimizer state.
   void begin_step() { ++step_; }
   template <class B>
-  void update(B& backend, T* params, const T* grads, std::size_t offset, std::size_t count) {
+  void update(B& backend, P params, CP grads, std::size_t offset, std::size_t count) {
     std::visit(
         [&](const auto& s) { apply(backend, s, params + offset, grads + offset, count, offset); },
         settings_);
@@ -127,40 +140,43 @@ class Optimizer {
 
   // For checkpoints: the settings, the step count and the moment arrays, restored as saved.
   static constexpr int state_arrays = 2;
-  const Buffer<T>& state_array(int i) const { return state_[i]; }
-  void restore(const Settings& settings, long step, const T* const* arrays, std::size_t n) {
+  const typename Memory::template buffer<T>& state_array(int i) const { return state_[i]; }
+  // arrays: host copies of the moments, uploaded.
+  template <class B>
+  void restore(B& backend, const Settings& settings, long step, const T* const* arrays,
+               std::size_t n) {
     validate(settings);
     settings_ = settings;
     step_ = step;
     for (int i = 0; i < state_arrays; ++i) {
       state_[i].resize(n);
-      std::copy(arrays[i], arrays[i] + n, state_[i].data());
+      backend.upload(arrays[i], state_[i].data(), n);
     }
   }
 
  private:
   template <class B>
-  void apply(B& backend, const SGD& s, T* p, const T* g, std::size_t n, std::size_t at) {
+  void apply(B& backend, const SGD& s, P p, CP g, std::size_t n, std::size_t at) {
     backend.sgd(p, g, state_[0].data() + at, n, T(s.learning_rate), T(s.momentum), s.nesterov);
   }
   template <class B>
-  void apply(B& backend, const Adam& s, T* p, const T* g, std::size_t n, std::size_t at) {
+  void apply(B& backend, const Adam& s, P p, CP g, std::size_t n, std::size_t at) {
     backend.adam(p, g, state_[0].data() + at, state_[1].data() + at, n, T(s.learning_rate),
                  T(s.beta1), T(s.beta2), T(s.epsilon), step_, T(0));
   }
   template <class B>
-  void apply(B& backend, const AdamW& s, T* p, const T* g, std::size_t n, std::size_t at) {
+  void apply(B& backend, const AdamW& s, P p, CP g, std::size_t n, std::size_t at) {
     backend.adam(p, g, state_[0].data() + at, state_[1].data() + at, n, T(s.learning_rate),
                  T(s.beta1), T(s.beta2), T(s.epsilon), step_, T(s.weight_decay));
   }
   template <class B>
-  void apply(B& backend, const RMSProp& s, T* p, const T* g, std::size_t n, std::size_t at) {
+  void apply(B& backend, const RMSProp& s, P p, CP g, std::size_t n, std::size_t at) {
     backend.rmsprop(p, g, state_[0].data() + at, state_[1].data() + at, n, T(s.learning_rate),
                     T(s.rho), T(s.momentum), T(s.epsilon));
   }
 
   Settings settings_;
-  Buffer<T> state_[2];
+  typename Memory::template buffer<T> state_[2];
   long step_ = 0;
 };
 

@@ -3,6 +3,7 @@
 #pragma once
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 
 #include "../../core/random.hpp"
 
@@ -71,11 +72,13 @@ struct Normalization {
   }
 
   // Inverted dropout: kept units are scaled by 1 / (1 - rate) so inference needs no rescaling.
+  // Unit i's draw is counter_uniform(seed, offset + i): the same mask wherever it is computed.
   template <class T>
-  static void dropout_forward(const T* x, T* y, T* mask, std::size_t n, double rate, Rng& rng) {
+  static void dropout_forward(const T* x, T* y, T* mask, std::size_t n, double rate,
+                              std::uint64_t seed, std::uint64_t offset) {
     const T keep_scale = T(1.0 / (1.0 - rate));
     for (std::size_t i = 0; i < n; ++i) {
-      mask[i] = rng.uniform() >= rate ? keep_scale : T(0);
+      mask[i] = counter_uniform(seed, offset + i) >= rate ? keep_scale : T(0);
       y[i] = x[i] * mask[i];
     }
   }

@@ -1,0 +1,213 @@
+// fit's loop: epochs of shuffled batches through the model's training step, with validation,
+// callbacks, early stopping, learning-rate changes, the guards' epoch rules and checkpoints.
+// The model supplies storage and the step (Model::fit calls fit_loop); the checks of
+// checkpoint options live here too.
+#pragma once
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+
+#include "../detail/file_io.hpp"
+#include "../model/checkpoint.hpp"
+#include "early_stopping.hpp"
+#include "fit_options.hpp"
+
+namespace tensorguard::detail {
+
+template <class D>
+void check_fit_options(const D& train, const FitOptions<D>& options) {
+  if (options.batch_size == 0) throw std::invalid_argument("fit: batch_size must be at least 1");
+  if (options.epochs == 0)
+    throw std::invalid_argument(
+        "fit: epochs is 0, so nothing would be trained; give 1 or more (model.check_data runs "
+        "the data checks alone)");
+  if (train.size() == 0) throw std::invalid_argument("fit: the training dataset is empty");
+  if (options.validation && options.validation->get().size() == 0)
+    throw std::invalid_argument(
+        "fit: the validation dataset (FitOptions::validation) has 0 rows; give it data or "
+        "leave it out");
+}
+
+inline void check_checkpoint_options(const CheckpointOptions& c, bool has_validation) {
+  if (c.path.empty()) throw std::invalid_argument("fit: FitOptions::checkpoint needs a path");
+  // Found now, not after the first epoch has trained.
+  for (const std::string* p : {&c.path, &c.best_path}) {
+    if (p->empty()) continue;
+    const auto dir = std::filesystem::path(*p).parent_path();
+    const std::string d = dir.empty() ? std::string(".") : dir.string();
+    if (!std::filesystem::is_directory(d))
+      throw std::invalid_argument("fit: checkpoint file '" + *p + "' is in '" + d +
+                                  "', which is not a directory; create it first");
+    if (std::filesystem::is_directory(*p))
+      throw std::invalid_argument("fit: checkpoint file '" + *p + "' is a directory");
+  }
+  if (c.every_epochs == 0)
+    throw std::invalid_argument("fit: checkpoint.every_epochs must be at least 1");
+  if (c.monitor != "val_loss" && c.monitor != "loss" && c.monitor != "val_accuracy" &&
+      c.monitor != "accuracy")
+    throw std::invalid_argument("fit: checkpoint.monitor is '" + c.monitor +
+                                "'; use val_loss, loss, val_accuracy or accuracy");
+  if (!c.best_path.empty() && c.monitor.starts_with("val_") && !has_validation)
+    throw std::invalid_argument("fit: checkpoint.monitor is " + c.monitor +
+                                " but fit has no validation data; give "
+                                "FitOptions::validation or monitor loss");
+  if (!c.best_path.empty() && c.best_path == c.path)
+    throw std::invalid_argument("fit: checkpoint.best_path must differ from checkpoint.path");
+}
+inline double monitored_value(const EpochLogs& e, const std::string& monitor) {
+  return monitor == "loss"       ? e.loss
+         : monitor == "val_loss" ? e.val_loss
+         : monitor == "accuracy" ? e.accuracy
+                                 : e.val_accuracy;
+}
+inline bool better(double value, double best, const std::string& monitor) {
+  if (std::isnan(value)) return false;
+  if (std::isnan(best)) return true;
+  return monitor.ends_with("accuracy") ? value > best : value < best;
+}
+
+// Model m's fit after the static checks: m gives the step (TrainingSession) and its state.
+template <class Mdl, class D>
+History fit_loop(Mdl& m, const D& train, const FitOptions<D>& options) {
+  using T = typename Mdl::scalar;
+  check_fit_options(train, options);
+  const CheckpointOptions* checkpoint = options.checkpoint ? &*options.checkpoint : nullptr;
+  if (checkpoint) check_checkpoint_options(*checkpoint, options.validation.has_value());
+  // A checkpoint to continue from: read and checked whole before anything changes.
+  std::optional<TrainingState<T>> resume;
+  std::string resume_path = options.resume_from, who = "fit: resume_from";
+  if (resume_path.empty() && checkpoint && checkpoint->resume &&
+      std::filesystem::exists(checkpoint->path))
+    resume_path = checkpoint->path, who = "fit: checkpoint.resume";
+  // What identifies the training data in a checkpoint (a hash of every value: once per fit).
+  const std::uint64_t fingerprint = checkpoint || !resume_path.empty() ? train.fingerprint() : 0;
+  if (!resume_path.empty()) {
+    const std::string hint = options.resume_from.empty()
+                                 ? " (checkpoint.resume found this file at checkpoint.path: "
+                                   "delete it, or choose another path, to start a new run)"
+                                 : "";
+    try {
+      resume = read_checkpoint<T>(resume_path, Mdl::records(), Mdl::parameter_count,
+                                  Mdl::state_count, who);
+    } catch (const WeightsMismatch& e) {
+      throw WeightsMismatch(e.what() + hint);
+    }
+    m.check_resume(*resume, resume_path, train.size(), fingerprint, options, hint);
+    if (resume->epoch == options.epochs && options.verbose != Verbosity::silent)
+      std::cout << "fit: '" << resume_path << "' is at epoch " << resume->epoch << " of "
+                << options.epochs << ": nothing is left to train\n";
+  }
+
+  History history;
+  GuardSink sink(options.guards, history.guards);
+  const std::size_t n = train.size();
+  const std::size_t batch = std::min(options.batch_size, n);
+  m.check_data_guards(train, options.validation ? &options.validation->get() : nullptr, batch,
+                      sink);
+
+  const std::size_t steps = (n + batch - 1) / batch;
+  m.template prepare_training<D>(batch, n);
+  typename Mdl::Best best;
+  double best_monitored = NAN;
+  std::size_t first_epoch = 1;
+  if (resume) {
+    m.apply_resume(*resume, best);
+    history.epochs = resume->history;
+    best_monitored = resume->best_monitored;
+    first_epoch = resume->epoch + 1;
+  }
+  auto& optimizer = m.optimizer();
+  TrainingMonitor monitor(sink, Mdl::expected_first_loss(), optimizer.name(),
+                          optimizer.learning_rate());
+  if (resume) {
+    monitor.replay_first_loss(resume->first_loss, resume->monitored_steps);
+    for (const auto& e : history.epochs) monitor.replay_epoch(e.epoch, e.loss, e.val_loss);
+  }
+  const bool guarded = !options.guards.all_off();
+  if (guarded) m.prepare_probe();
+
+  auto apply_learning_rate = [&](const TrainingControl& c) {
+    if (c.learning_rate == optimizer.learning_rate()) return;
+    try {
+      optimizer.set_learning_rate(c.learning_rate);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(
+          std::string("fit: a callback set TrainingControl::learning_rate: ") + e.what());
+    }
+    monitor.set_learning_rate(c.learning_rate);
+  };
+
+  ProgressDisplay progress(options.verbose);
+  TrainingControl control{false, optimizer.learning_rate()};
+  // A run that early stopping had already ended stays ended.
+  if (resume && options.early_stopping && best.epoch != 0 &&
+      best.waited >= options.early_stopping->patience)
+    control.stop = true;
+  constexpr bool has_accuracy = D::labels_type::kind != LabelKind::real;
+  for (std::size_t epoch = first_epoch; epoch <= options.epochs && !control.stop; ++epoch) {
+    if (options.shuffle) m.shuffle_order();
+    progress.start_epoch(epoch, options.epochs, steps, has_accuracy);
+    double loss_sum = 0, correct = 0;
+    std::size_t seen = 0;
+    for (std::size_t step = 0; step < steps && !control.stop; ++step) {
+      const std::size_t count = std::min(batch, n - step * batch);
+      m.gather_order(train, step * batch, count);
+      const auto [batch_loss, batch_correct] =
+          m.template train_step<D>(count, guarded ? &monitor : nullptr, epoch, step + 1);
+      loss_sum += batch_loss;
+      correct += batch_correct;
+      seen += count;
+      progress.step(step + 1, loss_sum / double(seen), correct / double(seen));
+      for (auto& cb : options.callbacks)
+        if (cb.on_batch_end) cb.on_batch_end(step, batch_loss / double(count), control);
+      apply_learning_rate(control);
+    }
+    EpochLogs logs;
+    logs.epoch = epoch;
+    logs.loss = loss_sum / double(seen);
+    if (has_accuracy) logs.accuracy = correct / double(seen);
+    logs.steps = steps;
+    logs.learning_rate = optimizer.learning_rate();
+    if (options.validation) {
+      const Evaluation v = m.evaluate(options.validation->get(), 256);
+      logs.val_loss = v.loss;
+      logs.val_accuracy = v.accuracy;
+    }
+    logs.seconds = progress.seconds_since_start();
+    progress.end_epoch(logs);
+    history.epochs.push_back(logs);
+    if (guarded)
+      monitor.end_epoch(epoch, logs.loss, logs.val_loss, logs.accuracy, logs.val_accuracy);
+    if (options.early_stopping && m.observe_best(best, logs, *options.early_stopping))
+      control.stop = true;
+    for (auto& cb : options.callbacks)
+      if (cb.on_epoch_end) cb.on_epoch_end(logs, control);
+    apply_learning_rate(control);
+    if (checkpoint) {
+      const bool last = control.stop || epoch == options.epochs;
+      const double value = monitored_value(logs, checkpoint->monitor);
+      const bool improved =
+          !checkpoint->best_path.empty() && better(value, best_monitored, checkpoint->monitor);
+      if (improved) best_monitored = value;
+      if (improved || last || epoch % checkpoint->every_epochs == 0) {
+        auto state =
+            m.capture_state(epoch, batch, options.shuffle, monitor, history, best, best_monitored);
+        state.data_fingerprint = fingerprint;
+        const auto bytes = checkpoint_bytes(Mdl::records(), state);
+        if (last || epoch % checkpoint->every_epochs == 0)
+          write_file_atomically(checkpoint->path, bytes, "fit: checkpoint");
+        if (improved) write_file_atomically(checkpoint->best_path, bytes, "fit: checkpoint");
+      }
+    }
+  }
+  if (options.early_stopping && options.early_stopping->restore_best_weights) m.restore_best(best);
+  return history;
+}
+
+}  // namespace tensorguard::detail
