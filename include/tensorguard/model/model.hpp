@@ -6,6 +6,7 @@
 #pragma once
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <filesystem>
 #include <iostream>
@@ -641,7 +642,12 @@ class Model {
       detail::check_features(*validation, "validation", false, sink);
       detail::check_leakage(train, rows, *validation, "validation", sink);
     }
-    detail::check_memory(memory_use(batch), batch, backend_.available_memory_bytes(), sink);
+    // The backend is asked only when the guard runs and no limit is given (the CPU reads
+    // /proc/meminfo, a device queries its driver).
+    if (sink.on(guard::data_memory))
+      detail::check_memory(memory_use(batch), batch,
+                           sink.policy().memory_limit_bytes ? 0 : backend_.available_memory_bytes(),
+                           sink);
   }
 
   // What fit holds for a batch: the batch's inputs, outputs and output gradients, and the layer
