@@ -339,3 +339,154 @@ TEST_CASE("Guard levels are per guard: off silences, stop throws GuardStop", "[g
   p.set(guard::data_range, GuardLevel::stop);
   CHECK_THROWS_AS(b.fit(data, {.verbose = Verbosity::silent, .guards = p}), GuardStop);
 }
+
+// --- Rules that must not fire on healthy runs (issue 12), each next to the fault it keeps ------
+
+namespace {
+struct MonitorRig {
+  GuardPolicy policy = quiet();
+  GuardReport report;
+  detail::GuardSink sink{policy, report};
+  detail::TrainingMonitor monitor;
+  explicit MonitorRig(double expected_first = NAN, const char* optimizer = "Adam", double lr = 1e-3)
+      : monitor(sink, expected_first, optimizer, lr) {}
+};
+}  // namespace
+
+TEST_CASE("A warning that fires epoch after epoch is one event with its streak", "[guards]") {
+  GuardPolicy policy = quiet();
+  GuardReport report;
+  detail::GuardSink sink(policy, report);
+  for (std::size_t epoch : {3, 4, 5, 6, 9, 10})
+    sink.fire(guard::train_overfitting, epoch, 0, double(epoch), "m");
+  REQUIRE(report.events.size() == 2);  // epochs 3-6, then 9-10
+  CHECK(report.events[0].epoch == 3);
+  CHECK(report.events[0].last_epoch == 6);
+  CHECK(report.events[0].epochs == 4);
+  CHECK(report.events[1].epoch == 9);
+  CHECK(report.events[1].epochs == 2);
+}
+
+TEST_CASE("GuardStop carries the epochs trained before the stop", "[guards]") {
+  Model<Mlp, Sparse> model;
+  auto data = blobs(300, 41);
+  FitOptions<Blobs> options{.epochs = 5, .verbose = Verbosity::silent, .guards = quiet()};
+  // From epoch 3 on the rate is absurd: divergence stops training in epoch 3.
+  options.callbacks.push_back({.on_epoch_end = [](const EpochLogs& logs, TrainingControl& c) {
+    if (logs.epoch == 2) c.learning_rate = 1e4;
+  }});
+  try {
+    model.fit(data, options);
+    FAIL("no stop");
+  } catch (const GuardStop& stop) {
+    CHECK(stop.event.epoch == 3);
+    REQUIRE(stop.epochs.size() == 2);
+    CHECK(stop.epochs[1].epoch == 2);
+  }
+}
+
+TEST_CASE("TG-TRAIN-OVERFITTING needs a rise beyond noise, not a gap while val_loss improves",
+          "[guards]") {
+  // Validation loss sets a new best every epoch while training accuracy runs 15 points ahead.
+  MonitorRig improving;
+  for (std::size_t e = 1; e <= 20; ++e)
+    improving.monitor.end_epoch(e, 1.0 / double(e), 1.2 / double(e), 0.95, 0.80);
+  CHECK_FALSE(improving.report.fired(guard::train_overfitting));
+  // A small validation set: val_loss wanders +-0.05 around 0.5 with no trend.
+  MonitorRig noisy;
+  const double wander[] = {0.55, 0.50, 0.46, 0.51, 0.47, 0.52, 0.48, 0.50, 0.47, 0.51, 0.49, 0.50};
+  for (std::size_t e = 0; e < 12; ++e)
+    noisy.monitor.end_epoch(e + 1, 0.6 - 0.02 * double(e), wander[e], NAN, NAN);
+  CHECK_FALSE(noisy.report.fired(guard::train_overfitting));
+  // A real rise: 0.40 at epoch 5, then up 0.03 an epoch while the training loss falls.
+  MonitorRig overfit;
+  for (std::size_t e = 1; e <= 15; ++e) {
+    const double val = e <= 5 ? 0.6 - 0.04 * double(e) : 0.40 + 0.03 * double(e - 5);
+    overfit.monitor.end_epoch(e, 0.6 - 0.03 * double(e), val, NAN, NAN);
+  }
+  REQUIRE(overfit.report.fired(guard::train_overfitting));
+  const auto& event = *overfit.report.find(guard::train_overfitting);
+  CHECK(event.epochs == 15 - event.epoch + 1);  // one event for the whole streak
+}
+
+TEST_CASE("TG-TRAIN-SATURATION ignores a Sigmoid output fused with its cross-entropy", "[guards]") {
+  // Confident outputs of a binary classifier: p - t does not vanish, nothing to report.
+  using Binary = Sequential<Input<Shape<2>>, Dense<16, ReLU>, Dense<1, Sigmoid>>;
+  Dataset<Shape<2>, tg::Binary> data;
+  Rng rng(43);
+  for (int i = 0; i < 300; ++i) {
+    const float y = float(i % 2);
+    const float x[] = {float(rng.normal()) + 4 * y, float(rng.normal()) - 4 * y};
+    data.push_back(x, std::span<const float>(&y, 1));
+  }
+  Model<Binary, loss::BinaryCrossentropy> model{optim::Adam{.learning_rate = 0.05}};
+  const auto report = run(model, data, {.epochs = 5, .batch_size = 16});
+  CHECK_FALSE(report.fired(guard::train_saturation));
+}
+
+TEST_CASE("TG-TRAIN-FIRST-LOSS allows the spread of a fresh model's first loss", "[guards]") {
+  MonitorRig marginal(std::log(2.0));
+  marginal.monitor.loss(1, 1, 1.392);  // seen on standardised binary data
+  CHECK_FALSE(marginal.report.fired(guard::train_first_loss));
+  MonitorRig unscaled(std::log(2.0));
+  unscaled.monitor.loss(1, 1, 25.0);
+  CHECK(unscaled.report.fired(guard::train_first_loss));
+}
+
+TEST_CASE("TG-TRAIN-DIVERGENCE lets minibatch noise at a low loss pass", "[guards]") {
+  // From 15 down to 1, then six noisy steps up to 2.6: twice the low, still far below the start.
+  MonitorRig noise;
+  std::size_t step = 0;
+  for (double l = 15; l > 1; l *= 0.8) noise.monitor.loss(1, ++step, l);
+  for (double l : {1.0, 1.2, 1.5, 1.9, 2.3, 2.6}) noise.monitor.loss(1, ++step, l);
+  CHECK_FALSE(noise.report.fired(guard::train_divergence));
+  // Climbing past where it started is divergence.
+  MonitorRig diverging;
+  step = 0;
+  for (double l : {2.3, 2.0, 1.8, 2.2, 2.9, 3.8, 5.0, 6.5, 8.5, 11.0, 14.0, 18.0}) {
+    try {
+      diverging.monitor.loss(1, ++step, l);
+    } catch (const GuardStop&) {
+    }
+  }
+  CHECK(diverging.report.fired(guard::train_divergence));
+}
+
+TEST_CASE("TG-TRAIN-LR-LOW does not blame the rate for a rising loss", "[guards]") {
+  MonitorRig rising(NAN, "SGD", 1e-3);
+  for (int i = 0; i < 5; ++i) rising.monitor.update_ratio(1e-6);
+  for (int i = 0; i < 50; ++i) rising.monitor.loss(1, std::size_t(i + 1), 1.0 + 0.19 * i / 49.0);
+  CHECK_FALSE(rising.report.fired(guard::train_lr_low));
+  MonitorRig flat(NAN, "SGD", 1e-7);
+  for (int i = 0; i < 5; ++i) flat.monitor.update_ratio(1e-6);
+  for (int i = 0; i < 50; ++i) flat.monitor.loss(1, std::size_t(i + 1), 1.0 - 0.001 * (i % 3));
+  CHECK(flat.report.fired(guard::train_lr_low));
+}
+
+TEST_CASE("TG-TRAIN-DEAD-RELU fires in the epoch the units die", "[guards]") {
+  MonitorRig rig;
+  std::vector<double> alive(10, 1.0), none(10, 0.0);
+  // Active in the first 3 sampled steps, dead in the 9 after a spike.
+  for (int i = 0; i < 12; ++i)
+    rig.monitor.activations(1, "layer 2 (Dense<10, ReLU>)", detail::WatchedActivation::relu,
+                            i < 3 ? alive.data() : none.data(), 160, 10);
+  rig.monitor.end_epoch(1, 1.0, NAN, NAN, NAN);
+  CHECK(rig.report.fired(guard::train_dead_relu));
+}
+
+TEST_CASE("TG-DATA-CONSTANT leaves an image's constant border alone", "[guards]") {
+  using Images = Dataset<Shape<8, 8, 1>, ClassIndex<2>>;
+  using Net = Sequential<Input<Shape<8, 8, 1>>, Flatten, Dense<2, Softmax>>;
+  Images images;
+  Rng rng(44);
+  std::vector<float> pixels(64);
+  for (int i = 0; i < 200; ++i) {
+    for (std::size_t r = 0; r < 8; ++r)
+      for (std::size_t c = 0; c < 8; ++c)
+        pixels[r * 8 + c] = (r == 0 || c == 0 || r == 7 || c == 7) ? 0.0f : float(rng.uniform());
+    const auto k = std::int32_t(i % 2);
+    images.push_back(pixels, std::span<const std::int32_t>(&k, 1));
+  }
+  Model<Net, Sparse> model;
+  CHECK_FALSE(run(model, images, {.epochs = 1}).fired(guard::data_constant));
+}

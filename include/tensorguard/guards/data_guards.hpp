@@ -274,7 +274,17 @@ void check_features(const D& d, const std::string& role, bool training, GuardSin
                   "every weight. Fit data::StandardScaler (or MinMaxScaler) on the training data "
                   "and transform every dataset with it.");
   }
-  if (constant && !flat.empty())
+  // In images, constant pixels (a border that is always black) are normal and cannot be
+  // dropped from a fixed shape: only images that are mostly constant are reported.
+  constexpr bool image = D::input_shape::rank >= 2;
+  if (constant && !flat.empty() && image && 2 * flat.size() >= F)
+    sink.fire(guard::data_constant, 0, 0, double(flat.size()),
+              role + " images have " + std::to_string(flat.size()) + " of " + std::to_string(F) +
+                  " values that never change (e.g. value " + std::to_string(flat[0]) +
+                  " is always " + fmt(lo[flat[0]]) +
+                  "). Most of each image carries no information: check how the images were "
+                  "read (shape, channel order, offsets).");
+  if (constant && !flat.empty() && !image)
     sink.fire(guard::data_constant, 0, 0, double(flat.size()),
               role + " data has constant (zero-variance) " + feature_list(flat, F) +
                   ", e.g. "

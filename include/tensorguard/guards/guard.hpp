@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "../training/epoch_logs.hpp"
+
 namespace tensorguard {
 
 enum class GuardLevel { off, warn, stop };
@@ -57,6 +59,8 @@ struct GuardEvent {
   std::size_t epoch = 0, step = 0;
   std::string message;
   double value = 0;  // the guard's main number (the ratio, count or loss it judged)
+  // A warning that fires in consecutive epochs is one event: the streak's last epoch and length.
+  std::size_t last_epoch = 0, epochs = 1;
 };
 
 struct GuardReport {
@@ -73,10 +77,12 @@ struct GuardReport {
   }
 };
 
-// Thrown when a stop-level guard fires; carries that event and everything reported before it.
+// Thrown when a stop-level guard fires; carries that event, everything reported before it and
+// the epochs trained so far (what History::epochs would have held).
 struct GuardStop : std::runtime_error {
   GuardEvent event;
   GuardReport report;
+  std::vector<EpochLogs> epochs;
   GuardStop(GuardEvent e, GuardReport r)
       : std::runtime_error("[" + e.code + "] " + e.message),
         event(std::move(e)),
@@ -119,20 +125,31 @@ namespace detail {
 // Records an event at the policy's level: prints warnings, throws GuardStop for stops.
 class GuardSink {
  public:
-  GuardSink(const GuardPolicy& policy, GuardReport& report) : policy_(policy), report_(report) {}
+  // print: whether warnings go to stderr (fit passes false for Verbosity::silent).
+  GuardSink(const GuardPolicy& policy, GuardReport& report, bool print = true)
+      : policy_(policy), report_(report), print_(print && policy.print_warnings) {}
   const GuardPolicy& policy() const { return policy_; }
   bool on(const char* code) const { return policy_.on(code); }
-  // At most one event per guard and epoch: a guard that keeps firing is not repeated.
+  // At most one event per guard and epoch, and a warning that fires again in the next epoch
+  // extends its streak (last_epoch, epochs) instead of being reported again.
   void fire(const char* code, std::size_t epoch, std::size_t step, double value,
             std::string message) {
     const GuardLevel level = policy_.level(code);
     if (level == GuardLevel::off) return;
-    for (const auto& e : report_.events)
-      if (e.code == code && e.epoch == epoch) return;
-    GuardEvent e{code, level, epoch, step, std::move(message), value};
+    for (auto& e : report_.events) {
+      if (e.code != code) continue;
+      if (e.last_epoch == epoch) return;
+      if (level == GuardLevel::warn && epoch > 0 && e.last_epoch + 1 == epoch) {
+        e.last_epoch = epoch;
+        ++e.epochs;
+        e.value = value;
+        return;
+      }
+    }
+    GuardEvent e{code, level, epoch, step, std::move(message), value, epoch, 1};
     report_.events.push_back(e);
     if (level == GuardLevel::stop) throw GuardStop(e, report_);
-    if (policy_.print_warnings) {
+    if (print_) {
       std::cout.flush();  // keep warnings in order with the progress lines
       std::cerr << "[" << e.code << "] warning: " << e.message << "\n";
     }
@@ -142,6 +159,7 @@ class GuardSink {
  private:
   const GuardPolicy& policy_;
   GuardReport& report_;
+  bool print_;
 };
 
 inline std::string fmt(double v, int digits = 4) {

@@ -29,11 +29,16 @@ struct TrainingThresholds {
       5;  // or its moving average rising 5 steps to 2x its low
   static constexpr double low_update_ratio = 1e-4;  // TheDeepChecker: |dW| / |W| below 1e-4
   static constexpr double stagnant_improvement = 0.01;
+  static constexpr double stagnant_rise = 0.05;  // a loss rising more than 5% is not "stalled"
   static constexpr std::size_t stagnation_window = 50;
   static constexpr double exploding_ratio = 70.0;  // AUTOTRAINER: |g_first| / |g_last| > 70
   static constexpr double vanishing_ratio = 1e-3, vanishing_first = 1e-4;
-  static constexpr double dead_fraction = 0.7;       // >= 70% of ReLU units never active
-  static constexpr double saturated_fraction = 0.5;  // > 50% of outputs saturated (|z| > 5)
+  static constexpr double dead_fraction = 0.7;        // >= 70% of ReLU units never active
+  static constexpr double first_loss_factor = 3.0;    // first loss >= 3 ln K
+  static constexpr std::size_t overfit_patience = 3;  // epochs past the best val_loss
+  static constexpr double overfit_noise = 3.0;        // rise > 3x the epoch-to-epoch spread
+  static constexpr double overfit_relative = 0.05;    // and > 5% of the best val_loss
+  static constexpr double saturated_fraction = 0.5;   // > 50% of outputs saturated (|z| > 5)
 };
 
 class TrainingMonitor {
@@ -69,15 +74,19 @@ class TrainingMonitor {
                      lr_advice("too high"));
     if (steps_ == 1) {
       first_ = value;
-      if (std::isfinite(expected_first_) && std::abs(value - expected_first_) >= expected_first_)
+      // A fresh model's logits have a spread of order 1, which puts the first minibatch's loss
+      // anywhere up to about twice ln K; badly scaled inputs or a broken initialisation put it
+      // far beyond (pixels in [0, 255] give tens). Fire at three times ln K.
+      if (std::isfinite(expected_first_) &&
+          value >= TrainingThresholds::first_loss_factor * expected_first_)
         sink_.fire(guard::train_first_loss, epoch, step, value,
                    "the first loss is " + fmt(value) +
-                       " but a freshly initialised model "
-                       "should give about " +
-                       fmt(expected_first_) +
-                       " (ln K for K classes). The "
-                       "initial outputs are far from uniform: check input scaling and the output "
-                       "layer's initialisation.");
+                       " but a freshly initialised model should give about " +
+                       fmt(expected_first_) + " (ln K for K classes), and at most about " +
+                       fmt(2 * expected_first_) + "; this is above 3 ln K = " +
+                       fmt(TrainingThresholds::first_loss_factor * expected_first_) +
+                       ". The initial outputs are far from uniform: check input scaling "
+                       "(data::StandardScaler) and the output layer's initialisation.");
     }
     // Minibatch losses are noisy: the rising rule reads an exponential moving average
     // (as fastai's learning-rate finder does), against its lowest value so far.
@@ -86,8 +95,10 @@ class TrainingMonitor {
     lowest_smooth_ = std::min(lowest_smooth_, smooth_);
     rising_ = smooth_ > previous_smooth_ ? rising_ + 1 : 0;
     previous_smooth_ = smooth_;
-    const bool rising =
-        rising_ >= TrainingThresholds::rising_steps && smooth_ >= 2 * lowest_smooth_;
+    // Rising, twice its low, and above where the run started: minibatch noise around a low
+    // loss can double a moving average, but a diverging run gives back everything it learned.
+    const bool rising = rising_ >= TrainingThresholds::rising_steps &&
+                        smooth_ >= 2 * lowest_smooth_ && smooth_ > first_;
     if (steps_ > 1 && std::isfinite(value) &&
         (value > TrainingThresholds::divergence_factor * std::max(first_, 1e-3) || rising))
       sink_.fire(guard::train_divergence, epoch, step, value,
@@ -140,7 +151,9 @@ class TrainingMonitor {
     if (kind == WatchedActivation::none) return;
     auto& s = stats_for(layer, name, kind, last);
     if (kind == WatchedActivation::relu) {
-      for (std::size_t c = 0; c < last; ++c) s.active[c] |= counts[c] > 0;
+      ++s.samples;
+      for (std::size_t c = 0; c < last; ++c)
+        if (counts[c] > 0) s.last_active[c] = s.samples;
     } else {
       s.saturated += std::size_t(counts[0]);
     }
@@ -156,7 +169,10 @@ class TrainingMonitor {
   // and the first loss of the run (NaN when unknown), without judging them again.
   void replay_epoch(std::size_t epoch, double train_loss, double val_loss) {
     epoch_losses_.push_back(train_loss);
-    if (!std::isnan(val_loss) && val_loss < best_val_)
+    if (std::isnan(val_loss)) return;
+    if (!val_losses_.empty()) val_changes_.push_back(std::abs(val_loss - val_losses_.back()));
+    val_losses_.push_back(val_loss);
+    if (val_loss < best_val_)
       best_val_ = val_loss, best_epoch_ = epoch, train_at_best_ = train_loss;
   }
   void replay_first_loss(double first, std::size_t steps) {
@@ -172,13 +188,18 @@ class TrainingMonitor {
                  double val_acc) {
     for (auto& s : stats_) {
       if (s.kind == WatchedActivation::relu && s.seen) {
-        const auto dead = std::size_t(std::count(s.active.begin(), s.active.end(), 0));
-        const double fraction = double(dead) / double(s.active.size());
+        // Dead: not active in any sampled step of the epoch's second half, so activity before
+        // the damage (a spike mid-epoch) does not hide it until the next epoch.
+        const std::size_t recent = s.samples - (s.samples + 1) / 2;
+        const auto dead = std::size_t(std::count_if(s.last_active.begin(), s.last_active.end(),
+                                                    [&](std::size_t a) { return a <= recent; }));
+        const double fraction = double(dead) / double(s.last_active.size());
         if (fraction >= TrainingThresholds::dead_fraction)
           sink_.fire(guard::train_dead_relu, epoch, 0, fraction,
-                     std::to_string(dead) + " of " + std::to_string(s.active.size()) +
+                     std::to_string(dead) + " of " + std::to_string(s.last_active.size()) +
                          " ReLU units of " + s.name + " (" + fmt(100 * fraction, 3) +
-                         "%) were never active in epoch " + std::to_string(epoch) +
+                         "%) were never active in the second half of epoch " +
+                         std::to_string(epoch) +
                          ". Dead units get no gradient and never recover. Lower the learning "
                          "rate, use LeakyReLU/ELU, or check the input scaling.");
       } else if (s.seen) {
@@ -191,8 +212,8 @@ class TrainingMonitor {
                          ". Their gradient is almost 0. Scale the "
                          "inputs, lower the learning rate, or use ReLU.");
       }
-      std::fill(s.active.begin(), s.active.end(), 0);
-      s.saturated = s.seen = 0;
+      std::fill(s.last_active.begin(), s.last_active.end(), 0);
+      s.saturated = s.seen = s.samples = 0;
     }
     epoch_losses_.push_back(train_loss);
     judge_oscillation(epoch);
@@ -204,14 +225,14 @@ class TrainingMonitor {
     std::size_t layer;
     std::string name;
     WatchedActivation kind;
-    std::vector<unsigned char> active;
-    std::size_t saturated = 0, seen = 0;
+    std::vector<std::size_t> last_active;  // per unit: the last sampled step it was active in
+    std::size_t saturated = 0, seen = 0, samples = 0;
   };
   LayerStats& stats_for(std::size_t layer, const std::string& name, WatchedActivation kind,
                         std::size_t last) {
     for (auto& s : stats_)
       if (s.layer == layer) return s;
-    stats_.push_back({layer, name, kind, std::vector<unsigned char>(last, 0)});
+    stats_.push_back({layer, name, kind, std::vector<std::size_t>(last, 0)});
     return stats_.back();
   }
 
@@ -234,7 +255,10 @@ class TrainingMonitor {
     double ratio = 0;
     for (double r : update_ratios_) ratio += r;
     if (!update_ratios_.empty()) ratio /= double(update_ratios_.size());
+    // Flat, not rising: a loss that climbs (beyond minibatch noise) while the weights barely
+    // move has another cause, such as units killed by a spike, and a higher rate would not help.
     if (!update_ratios_.empty() && improvement < TrainingThresholds::stagnant_improvement &&
+        improvement > -TrainingThresholds::stagnant_rise &&
         ratio < TrainingThresholds::low_update_ratio)
       sink_.fire(guard::train_lr_low, epoch, step, ratio,
                  "the loss moved " + fmt(100 * improvement, 3) + "% over the last " +
@@ -269,25 +293,49 @@ class TrainingMonitor {
                      lr_advice("too high"));
   }
 
+  // Validation loss past its best by more than noise and by 5%, for overfit_patience epochs,
+  // while the training loss falls (a rise of a few per cent is not worth acting on). Noise is the
+  // median epoch-to-epoch change of val_loss so far: small validation sets move a lot between
+  // epochs, and a rise within that is not evidence. The accuracy gap is reported with it, not
+  // judged alone (it is large in many healthy runs on small data while val_loss still improves).
   void judge_overfitting(std::size_t epoch, double train_loss, double val_loss, double train_acc,
                          double val_acc) {
-    if (val_loss < best_val_)
+    if (!val_losses_.empty()) val_changes_.push_back(std::abs(val_loss - val_losses_.back()));
+    val_losses_.push_back(val_loss);
+    if (val_loss < best_val_) {
       best_val_ = val_loss, best_epoch_ = epoch, train_at_best_ = train_loss;
-    const bool rising = epoch >= best_epoch_ + 2 && train_loss < train_at_best_;
-    const bool gap = !std::isnan(train_acc) && !std::isnan(val_acc) && train_acc - val_acc >= 0.10;
-    if (rising || gap)
-      sink_.fire(guard::train_overfitting, epoch, 0, val_loss - best_val_,
-                 rising ? "validation loss rose from " + fmt(best_val_) + " (epoch " +
-                              std::to_string(best_epoch_) + ") to " + fmt(val_loss) +
-                              " while the training loss fell from " + fmt(train_at_best_) + " to " +
-                              fmt(train_loss) +
-                              ": the model memorises the training data. Stop at the best epoch "
-                              "(FitOptions::early_stopping), add Dropout, or get more data."
-                        : "training accuracy " + fmt(100 * train_acc, 3) +
-                              "% is 10 points or more above validation accuracy " +
-                              fmt(100 * val_acc, 3) +
-                              "%: the model memorises the training data. Use early stopping, "
-                              "Dropout or more data.");
+      return;
+    }
+    if (epoch < best_epoch_ + TrainingThresholds::overfit_patience || val_changes_.size() < 3 ||
+        !(train_loss < train_at_best_))
+      return;
+    std::vector<double> changes = val_changes_;
+    std::nth_element(changes.begin(), changes.begin() + changes.size() / 2, changes.end());
+    const double noise = changes[changes.size() / 2];
+    // The last overfit_patience epochs, averaged, against the best.
+    double recent = 0;
+    for (std::size_t i = val_losses_.size() - TrainingThresholds::overfit_patience;
+         i < val_losses_.size(); ++i)
+      recent += val_losses_[i];
+    recent /= double(TrainingThresholds::overfit_patience);
+    const double rise = recent - best_val_;
+    if (!(rise > TrainingThresholds::overfit_noise * noise &&
+          rise > TrainingThresholds::overfit_relative * std::abs(best_val_)))
+      return;
+    const bool gap = !std::isnan(train_acc) && !std::isnan(val_acc);
+    sink_.fire(guard::train_overfitting, epoch, 0, rise,
+               "validation loss has stayed above its best of " + fmt(best_val_) + " (epoch " +
+                   std::to_string(best_epoch_) + ") for " + std::to_string(epoch - best_epoch_) +
+                   " epochs: " + fmt(val_loss) + " now, a rise of " + fmt(rise, 3) +
+                   " over the last " + std::to_string(TrainingThresholds::overfit_patience) +
+                   " epochs against an epoch-to-epoch noise of " + fmt(noise, 3) +
+                   ", while the training loss fell from " + fmt(train_at_best_) + " to " +
+                   fmt(train_loss) +
+                   (gap ? " (accuracy " + fmt(100 * train_acc, 3) + "% training, " +
+                              fmt(100 * val_acc, 3) + "% validation)"
+                        : std::string()) +
+                   ": the model memorises the training data. Stop at the best epoch "
+                   "(FitOptions::early_stopping), add Dropout, or get more data.");
   }
 
   GuardSink& sink_;
@@ -302,6 +350,7 @@ class TrainingMonitor {
   std::vector<double> window_, update_ratios_, epoch_losses_;
   std::vector<LayerStats> stats_;
   double best_val_ = INFINITY, train_at_best_ = NAN;
+  std::vector<double> val_losses_, val_changes_;
   std::size_t best_epoch_ = 0;
 };
 

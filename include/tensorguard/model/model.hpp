@@ -101,7 +101,7 @@ class Model {
   using ComputedLoss = std::conditional_t<fused, loss::FromLogits<Loss>, Loss>;
   using Runner = detail::BatchRunner<Body, ComputedLoss, fused, B, T>;
   template <class Mdl, class D>
-  friend History detail::fit_loop(Mdl&, const D&, const FitOptions<D>&);
+  friend History detail::fit_epochs(Mdl&, const D&, const FitOptions<D>&, History&);
 
  public:
   // The loss against the output layer (the model's own checks run in Sequential).
@@ -396,7 +396,7 @@ class Model {
     for (std::size_t i = 0; i < samples; ++i) order_[i] = i;
   }
   void prepare_probe() {
-    probe_.prepare(records(), parameter_count, body_);
+    probe_.prepare(records(), parameter_count, body_, fused);
     runner_.reserve_record(probe_.slots());
   }
   void shuffle_order() { tensorguard::shuffle(order_.begin(), order_.end(), rng_); }

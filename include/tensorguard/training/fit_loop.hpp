@@ -72,9 +72,23 @@ inline bool better(double value, double best, const std::string& monitor) {
   return monitor.ends_with("accuracy") ? value > best : value < best;
 }
 
-// Model m's fit after the static checks: m gives the step (TrainingSession) and its state.
+template <class Mdl, class D>
+History fit_epochs(Mdl& m, const D& train, const FitOptions<D>& options, History& history);
+
+// Model m's fit after the static checks. A GuardStop leaves with the epochs trained so far.
 template <class Mdl, class D>
 History fit_loop(Mdl& m, const D& train, const FitOptions<D>& options) {
+  History history;
+  try {
+    return fit_epochs(m, train, options, history);
+  } catch (GuardStop& stop) {
+    stop.epochs = history.epochs;
+    throw;
+  }
+}
+
+template <class Mdl, class D>
+History fit_epochs(Mdl& m, const D& train, const FitOptions<D>& options, History& history) {
   using T = typename Mdl::scalar;
   check_fit_options(train, options);
   const CheckpointOptions* checkpoint = options.checkpoint ? &*options.checkpoint : nullptr;
@@ -104,8 +118,7 @@ History fit_loop(Mdl& m, const D& train, const FitOptions<D>& options) {
                 << options.epochs << ": nothing is left to train\n";
   }
 
-  History history;
-  GuardSink sink(options.guards, history.guards);
+  GuardSink sink(options.guards, history.guards, options.verbose != Verbosity::silent);
   const std::size_t n = train.size();
   const std::size_t batch = std::min(options.batch_size, n);
   m.check_data_guards(train, options.validation ? &options.validation->get() : nullptr, batch,

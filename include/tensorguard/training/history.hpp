@@ -7,17 +7,9 @@
 #include <vector>
 
 #include "../guards/guard.hpp"
+#include "epoch_logs.hpp"
 
 namespace tensorguard {
-
-struct EpochLogs {
-  std::size_t epoch = 0;  // 1-based
-  double loss = NAN, accuracy = NAN;
-  double val_loss = NAN, val_accuracy = NAN;  // NaN without validation data
-  double seconds = 0;
-  double learning_rate = 0;
-  std::size_t steps = 0;
-};
 
 struct History {
   std::vector<EpochLogs> epochs;

@@ -36,8 +36,10 @@ class TrainingProbe {
 
  public:
   // Lays out the slots from the model's layer records; sizes the weight copy.
+  // output_fused: the last layer's Sigmoid/Softmax is fused with its cross-entropy, whose
+  // gradient p - t does not vanish when the output saturates: that layer is not watched.
   void prepare(const std::vector<LayerRecord>& records, std::size_t parameter_count,
-               const Body& body) {
+               const Body& body, bool output_fused) {
     if (prepared_) return;
     prepared_ = true;
     std::size_t offset = 0;
@@ -54,6 +56,7 @@ class TrainingProbe {
         CP{}, CP{},
         [&](std::size_t layer, auto activation, CP, std::size_t per_sample, std::size_t last) {
           constexpr auto kind = watched<typename decltype(activation)::type>;
+          if (output_fused && layer + 1 == Body::layer_count) return;
           if constexpr (kind != WatchedActivation::none) {
             layers_.push_back({layer, names[layer], kind, slot, per_sample, last});
             slot += kind == WatchedActivation::relu ? last : 1;
@@ -80,12 +83,13 @@ class TrainingProbe {
         [&](std::size_t layer, auto activation, CP out, std::size_t per_sample, std::size_t last) {
           constexpr auto kind = watched<typename decltype(activation)::type>;
           if constexpr (kind != WatchedActivation::none) {
-            const Watched& w = find(layer);
+            const Watched* w = find(layer);
+            if (!w) return;  // not watched (a fused output)
             if constexpr (kind == WatchedActivation::relu) {
-              backend.mark_active(out, n * per_sample, last, record + w.slot);
+              backend.mark_active(out, n * per_sample, last, record + w->slot);
             } else {
               const auto [lo, hi] = TrainingMonitor::saturation_bounds(kind);
-              backend.count_outside(out, n * per_sample, T(lo), T(hi), record + w.slot);
+              backend.count_outside(out, n * per_sample, T(lo), T(hi), record + w->slot);
             }
           }
         });
@@ -135,10 +139,10 @@ class TrainingProbe {
     WatchedActivation kind;
     std::size_t slot, per_sample, last;
   };
-  const Watched& find(std::size_t layer) const {
+  const Watched* find(std::size_t layer) const {
     for (const auto& w : layers_)
-      if (w.layer == layer) return w;
-    return layers_.front();  // unreachable: every watched layer was laid out in prepare
+      if (w.layer == layer) return &w;
+    return nullptr;
   }
 
   bool prepared_ = false;
