@@ -255,3 +255,27 @@ TEST_CASE("Two threads train the same model as one thread", "[threads]") {
   // Each thread takes half the batch on its own replica; summing the halves reorders additions.
   CHECK(worst < 1e-5);
 }
+
+TEST_CASE("Validation between epochs does not touch the next epoch's batches", "[fit]") {
+  // Batches of 300 samples, validation in batches of 256: a smaller pass between epochs must
+  // not move the labels under the larger training batch.
+  using Net = Sequential<Input<Shape<8>>, Dense<16, ReLU>, Dense<3, Softmax>>;
+  const auto train = testing::random_dataset<Shape<8>, 3>(900, 61);
+  const auto validation = testing::random_dataset<Shape<8>, 3>(400, 62);
+  Model<Net, Sparse> with, without;
+  const FitOptions<std::decay_t<decltype(train)>> plain{
+      .epochs = 3,
+      .batch_size = 300,
+      .verbose = Verbosity::silent,
+      .guards = GuardPolicy::all(GuardLevel::off)};
+  auto validated = plain;
+  validated.validation = std::cref(validation);
+  const auto a = with.fit(train, validated), b = without.fit(train, plain);
+  for (std::size_t e = 0; e < 3; ++e) CHECK(a.epochs[e].loss == b.epochs[e].loss);
+  CHECK(with.get_weights() == without.get_weights());
+  // predict in between, with a smaller batch, neither.
+  without.predict(validation, 7);
+  with.fit(train, plain);
+  without.fit(train, plain);
+  CHECK(with.get_weights() == without.get_weights());
+}

@@ -73,29 +73,31 @@ class BatchRunner {
   // The model's parameter arrays (replicas share the parameters and state).
   void attach(P params, P grads, P state) { params_ = params, grads_ = grads, state_ = state; }
 
-  // Device room for batches of up to `batch` samples with labels of type L (`width` each).
+  // Device room for batches of up to `batch` samples with labels of type L (`width` each). The
+  // block only grows, and the labels start after room for the largest batch reserved so far, so
+  // a smaller pass in between (validation, predict) never moves them under a larger batch.
   template <class L>
   void reserve(std::size_t batch, std::size_t label_width) {
-    const std::size_t x_bytes = align(batch * input_shape::size * sizeof(T));
-    const std::size_t bytes = x_bytes + align(batch * label_width * sizeof(L));
-    if (bytes > batch_bytes_) {
-      batch_.resize(bytes);
-      if constexpr (!host_memory) staging_.resize(bytes);
-      batch_bytes_ = bytes;
-    }
     if (batch > reserved_) {
       out_.resize(batch * output_shape::size);
       dout_.resize(batch * output_shape::size);
       reserved_ = batch;
     }
-    labels_at_ = x_bytes;
+    label_bytes_ = std::max(label_bytes_, label_width * sizeof(L));
+    labels_at_ = align(reserved_ * input_shape::size * sizeof(T));
+    const std::size_t bytes = labels_at_ + align(reserved_ * label_bytes_);
+    if (bytes > batch_bytes_) {
+      batch_.resize(bytes);
+      if constexpr (!host_memory) staging_.resize(bytes);
+      batch_bytes_ = bytes;
+    }
   }
   // The record's first `probe_slots` slots belong to the training probe; the parts' follow.
   void reserve_record(std::size_t probe_slots) {
     probe_slots_ = probe_slots;
     const std::size_t size = probe_slots + max_parts * part_slots;
     if (record_.size() < size) record_.resize(size);
-    host_record_.resize(size);
+    host_record_.resize(record_.size());  // download_record reads the whole record
   }
 
   // Where the next batch's rows go on the host: the device block itself for host memory, else a
@@ -346,7 +348,7 @@ class BatchRunner {
   P params_{}, grads_{}, state_{};
   buffer<unsigned char> batch_;
   std::vector<unsigned char> staging_;
-  std::size_t batch_bytes_ = 0, labels_at_ = 0, reserved_ = 0, body_reserved_ = 0;
+  std::size_t batch_bytes_ = 0, labels_at_ = 0, label_bytes_ = 0, reserved_ = 0, body_reserved_ = 0;
   buffer<T> out_, dout_;
   buffer<double> record_;
   std::vector<double> host_record_;
