@@ -796,13 +796,21 @@ TEST_CASE("A feature with no finite training value is treated as constant", "[sc
   CHECK(std::isnan(train.input(0)[0]));
 }
 
-TEST_CASE("A scaler records the data it was fitted on for the leakage guard", "[scaler]") {
-  auto train = table({{0, 1}, {missing, 2}, {10, 3}});
-  auto test = table({{4, 2}});
-  const auto train_print = train.fingerprint(), test_print = test.fingerprint();
+TEST_CASE("A scaler marks the rows it saw when fitted, and the marks survive a split", "[scaler]") {
+  auto all = table({{0, 1}, {missing, 2}, {10, 3}, {4, 2}});
+  auto test = table({{4, 2}, {5, 5}});
   data::StandardScaler scaler;
-  scaler.fit(train);
+  scaler.fit(all);
   scaler.transform(test);
-  CHECK(test.scaling().fitted_on == train_print);
-  CHECK(test.scaling().before == test_print);
+  REQUIRE(test.rows_seen_by_scaler().size() == 2);
+  CHECK(test.rows_seen_by_scaler()[0] == 1);  // {4, 2} was among the fitted rows
+  CHECK(test.rows_seen_by_scaler()[1] == 0);
+  scaler.transform(all);
+  const std::size_t rows[] = {3, 0};
+  const auto part = all.subset(rows);
+  REQUIRE(part.rows_seen_by_scaler().size() == 2);
+  CHECK(part.rows_seen_by_scaler()[0] == 1);
+  CHECK(part.rows_seen_by_scaler()[1] == 1);
+  auto fresh = table({{1, 1}});
+  CHECK(fresh.rows_seen_by_scaler().empty());
 }

@@ -126,7 +126,7 @@ TEST_CASE("TG-DATA-CONSTANT, TG-DATA-DUPLICATES and TG-DATA-IMBALANCE warn", "[g
   Model<Mlp, Sparse> m2;
   const auto r2 = run(m2, dup, {.epochs = 1});
   REQUIRE(r2.fired(guard::data_duplicates));
-  CHECK(r2.find(guard::data_duplicates)->value == 10);
+  CHECK(r2.find(guard::data_duplicates)->value == 20);  // 10 rows and their 10 copies
 
   Model<Mlp, Sparse> m3;
   const auto r3 = run(m3, blobs(400, 8, {40, 1, 1}), {.epochs = 1});
@@ -489,4 +489,112 @@ TEST_CASE("TG-DATA-CONSTANT leaves an image's constant border alone", "[guards]"
   }
   Model<Net, Sparse> model;
   CHECK_FALSE(run(model, images, {.epochs = 1}).fired(guard::data_constant));
+}
+
+TEST_CASE("TG-DATA-DUPLICATES leaves repeats of common values alone", "[guards]") {
+  // Four scores from 1 to 3: 81 possible rows, so 300 rows repeat each other by chance.
+  using Scores = Dataset<Shape<4>, ClassIndex<3>>;
+  using Net = Sequential<Input<Shape<4>>, Dense<8, ReLU>, Dense<3, Softmax>>;
+  Scores data;
+  Rng rng(21);
+  for (int i = 0; i < 300; ++i) {
+    float x[4];
+    for (auto& v : x) v = float(rng.below(3)) - 1.0f;
+    const auto k = std::int32_t(i % 3);
+    data.push_back(x, std::span<const std::int32_t>(&k, 1));
+  }
+  auto [train, val] = data::split(data, 0.2, 1);
+  Model<Net, Sparse> model;
+  const auto report = run(model, train, {.epochs = 1, .validation = std::cref(val)});
+  CHECK(!report.fired(guard::data_duplicates));
+  CHECK(!report.fired(guard::data_leakage));
+}
+
+TEST_CASE("TG-DATA-LEAKAGE judges shared rows against chance: silent, warn, stop", "[guards]") {
+  const auto train = blobs(300, 22);
+  auto held_out = [&](std::size_t copies) {
+    auto val = blobs(100 - copies, 23);
+    for (std::size_t i = 0; i < copies; ++i)
+      val.push_back({train.input(i * 7), 2}, {train.label(i * 7), 1});
+    return val;
+  };
+  auto level = [&](std::size_t copies) {
+    Model<Mlp, Sparse> model;
+    const auto val = held_out(copies);
+    const auto report = run(model, train, {.epochs = 1, .validation = std::cref(val)});
+    const auto* e = report.find(guard::data_leakage);
+    return e ? e->level : GuardLevel::off;
+  };
+  CHECK(level(1) == GuardLevel::off);   // one row: within chance
+  CHECK(level(3) == GuardLevel::off);   // few enough for chance: the training rate is uncertain
+  CHECK(level(7) == GuardLevel::warn);  // above chance, not clearly
+  CHECK(level(20) == GuardLevel::stop);
+}
+
+TEST_CASE("evaluate and predict compare their data with the data fit saw", "[guards]") {
+  auto train = blobs(300, 24), test = blobs(100, 25);
+  Model<Mlp, Sparse> model;
+  run(model, train, {.epochs = 2});
+  model.evaluate(test);
+  CHECK(model.last_guard_report().events.empty());
+  model.evaluate(train);  // the training data itself, evaluated on purpose
+  CHECK(model.last_guard_report().events.empty());
+
+  auto unscaled = test;
+  for (auto& v : unscaled.inputs()) v = 40 + 15 * v;
+  model.guard_policy().print_warnings = false;
+  model.evaluate(unscaled);
+  REQUIRE(model.last_guard_report().fired(guard::data_shift));
+  CHECK(model.last_guard_report().events[0].message.find("scaler.transform") != std::string::npos);
+
+  const float far[] = {55.0f, 31.0f}, near[] = {0.5f, -0.4f};
+  model.predict(std::span<const float>(far, 2));
+  CHECK(model.last_guard_report().fired(guard::data_shift));
+  model.predict(std::span<const float>(near, 2));
+  CHECK(model.last_guard_report().events.empty());
+
+  model.guard_policy() = GuardPolicy::all(GuardLevel::off);
+  model.evaluate(unscaled);
+  CHECK(model.last_guard_report().events.empty());
+}
+
+TEST_CASE("TG-DATA-ABSENT-CLASS warns when a class never occurs in training", "[guards]") {
+  using D4 = Dataset<Shape<2>, ClassIndex<4>>;
+  using Net = Sequential<Input<Shape<2>>, Dense<8, ReLU>, Dense<4, Softmax>>;
+  const auto three = blobs(300, 26);
+  D4 data;
+  for (std::size_t i = 0; i < three.size(); ++i) {
+    const std::int32_t k = three.label(i)[0] + 1;  // classes numbered from 1
+    data.push_back({three.input(i), 2}, std::span<const std::int32_t>(&k, 1));
+  }
+  Model<Net, Sparse> model;
+  const auto report = run(model, data, {.epochs = 1});
+  REQUIRE(report.fired(guard::data_absent_class));
+  CHECK(report.find(guard::data_absent_class)->message.find("class 0 of") != std::string::npos);
+}
+
+TEST_CASE("TG-TRAIN-NO-SIGNAL warns when the loss stays at the label distribution's", "[guards]") {
+  auto shuffled = blobs(400, 27);
+  Rng rng(28);
+  auto labels = shuffled.labels();
+  shuffle(labels.begin(), labels.end(), rng);
+  Model<Mlp, Sparse> model;
+  CHECK(run(model, shuffled, {.epochs = 30, .batch_size = 16}).fired(guard::train_no_signal));
+  Model<Mlp, Sparse> healthy;
+  CHECK(!run(healthy, blobs(400, 27), {.epochs = 30, .batch_size = 16})
+             .fired(guard::train_no_signal));
+}
+
+TEST_CASE("TG-TRAIN-DIVERGENCE after a rise of the learning rate blames the rise", "[guards]") {
+  Model<Mlp, Sparse> model;
+  FitOptions<Blobs> options{.epochs = 6, .batch_size = 16};
+  options.callbacks.push_back({.on_epoch_end = [](const EpochLogs& logs, TrainingControl& c) {
+    if (logs.epoch == 2) c.learning_rate = 50;
+  }});
+  const auto report = run(model, blobs(400, 29), options);
+  REQUIRE(report.fired(guard::train_divergence));
+  const auto& message = report.find(guard::train_divergence)->message;
+  INFO(message);
+  CHECK(message.find("changed from 0.001 to 50") != std::string::npos);
+  CHECK(message.find("in epoch 2") != std::string::npos);
 }

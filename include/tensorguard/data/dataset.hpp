@@ -2,6 +2,7 @@
 // contiguously (sample-major, NHWC) so batches are gathered with one copy per sample.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -63,6 +64,7 @@ class Dataset {
                                   std::to_string(x.size()) + " and " + std::to_string(y.size()));
     inputs_.insert(inputs_.end(), x.begin(), x.end());
     labels_.insert(labels_.end(), y.begin(), y.end());
+    if (!seen_by_scaler_.empty()) seen_by_scaler_.push_back(0);
   }
 
   // A hash of every input and label value: identifies a dataset's content (for leakage checks).
@@ -76,15 +78,17 @@ class Dataset {
     mix(labels_.data(), labels_.size() * sizeof(label_value));
     return h;
   }
-  // Scalers record what they did: the fingerprint of the data they were fitted on, and this
-  // dataset's fingerprint before they changed it. The leakage guard compares the two.
-  struct ScalingRecord {
-    std::uint64_t fitted_on = 0;
-    std::uint64_t before = 0;
-  };
-  const ScalingRecord& scaling() const { return scaling_; }
-  void record_scaling(std::uint64_t fitted_on, std::uint64_t before) {
-    if (scaling_.fitted_on == 0) scaling_ = {fitted_on, before};
+  // Which rows the scaler that transformed this dataset saw when it was fitted, recognised by
+  // content (a hash of the row before scaling), one flag a row; empty when no scaler has. Rows
+  // keep their flag through subset, first and data::split, so a scaler fitted before the split
+  // is still seen in the validation part (TG-DATA-SCALER-LEAK).
+  std::span<const std::uint8_t> rows_seen_by_scaler() const { return seen_by_scaler_; }
+  // Called by a scaler's transform: one flag a row (the first scaler to transform the data wins).
+  void record_scaling(std::vector<std::uint8_t> seen) {
+    if (seen.size() != size())
+      throw std::invalid_argument("Dataset::record_scaling: " + std::to_string(seen.size()) +
+                                  " flags for " + std::to_string(size()) + " rows");
+    if (seen_by_scaler_.empty()) seen_by_scaler_ = std::move(seen);
   }
 
   // The samples at the given indices, in that order.
@@ -98,6 +102,8 @@ class Dataset {
     Dataset out;
     out.reserve(indices.size());
     for (std::size_t i : indices) out.push_back({input(i), features}, {label(i), label_width});
+    if (!seen_by_scaler_.empty())
+      for (std::size_t i : indices) out.seen_by_scaler_.push_back(seen_by_scaler_[i]);
     return out;
   }
   Dataset first(std::size_t n) const {
@@ -109,7 +115,7 @@ class Dataset {
  private:
   std::vector<T> inputs_;
   std::vector<label_value> labels_;
-  ScalingRecord scaling_;
+  std::vector<std::uint8_t> seen_by_scaler_;
 };
 
 namespace data {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "../detail/row_hash.hpp"
 #include "dataset.hpp"
 
 namespace tensorguard::data {
@@ -30,6 +31,24 @@ void require_samples(const D& train, const char* who) {
     throw std::invalid_argument(std::string(who) +
                                 "::fit: the training dataset is empty; there are no values to "
                                 "take the feature statistics from. Fit on the training samples");
+}
+// The rows a scaler was fitted on, by content: sorted hashes of the rows before scaling.
+template <class D>
+std::vector<std::uint64_t> row_hashes(const D& d) {
+  std::vector<std::uint64_t> h(d.size());
+  for (std::size_t i = 0; i < d.size(); ++i)
+    h[i] = tensorguard::detail::hash_row(d.input(i), D::features);
+  std::sort(h.begin(), h.end());
+  return h;
+}
+// Before transform changes them: which of data's rows were among the fitted ones.
+template <class D>
+void record_seen_rows(D& data, const std::vector<std::uint64_t>& fitted) {
+  std::vector<std::uint8_t> seen(data.size());
+  for (std::size_t i = 0; i < data.size(); ++i)
+    seen[i] = std::binary_search(fitted.begin(), fitted.end(),
+                                 tensorguard::detail::hash_row(data.input(i), D::features));
+  data.record_scaling(std::move(seen));
 }
 inline std::string show_number(double v) {
   char buf[32];
@@ -52,7 +71,7 @@ class MinMaxScaler {
   template <class S, class L, class T>
   MinMaxScaler& fit(const Dataset<S, L, T>& train) {
     detail::require_samples(train, "MinMaxScaler");
-    fitted_on_ = train.fingerprint();
+    fitted_rows_ = detail::row_hashes(train);
     min_.assign(S::size, std::numeric_limits<double>::infinity());
     max_.assign(S::size, -std::numeric_limits<double>::infinity());
     for (std::size_t i = 0; i < train.size(); ++i)
@@ -70,7 +89,7 @@ class MinMaxScaler {
   void transform(Dataset<S, L, T>& data) const {
     detail::require_fitted(!min_.empty(), "MinMaxScaler");
     check_width(S::size);
-    data.record_scaling(fitted_on_, data.fingerprint());
+    detail::record_seen_rows(data, fitted_rows_);
     for (std::size_t i = 0; i < data.size(); ++i)
       for (std::size_t f = 0; f < S::size; ++f) {
         T& cell = data.input(i)[f];
@@ -96,7 +115,7 @@ class MinMaxScaler {
   }
   double low_, high_;
   std::vector<double> min_, max_;
-  std::uint64_t fitted_on_ = 0;
+  std::vector<std::uint64_t> fitted_rows_;  // hashes of the rows fit saw (TG-DATA-SCALER-LEAK)
 };
 
 // Centres each feature on the training mean and divides by the training standard deviation
@@ -106,7 +125,7 @@ class StandardScaler {
   template <class S, class L, class T>
   StandardScaler& fit(const Dataset<S, L, T>& train) {
     detail::require_samples(train, "StandardScaler");
-    fitted_on_ = train.fingerprint();
+    fitted_rows_ = detail::row_hashes(train);
     mean_.assign(S::size, 0.0);
     scale_.assign(S::size, 0.0);
     std::vector<double> count(S::size, 0.0);
@@ -132,7 +151,7 @@ class StandardScaler {
     if (S::size != mean_.size())
       throw std::invalid_argument("StandardScaler: fitted on " + std::to_string(mean_.size()) +
                                   " features, applied to " + std::to_string(S::size));
-    data.record_scaling(fitted_on_, data.fingerprint());
+    detail::record_seen_rows(data, fitted_rows_);
     for (std::size_t i = 0; i < data.size(); ++i)
       for (std::size_t f = 0; f < S::size; ++f) {
         T& cell = data.input(i)[f];
@@ -149,7 +168,7 @@ class StandardScaler {
 
  private:
   std::vector<double> mean_, scale_;
-  std::uint64_t fitted_on_ = 0;
+  std::vector<std::uint64_t> fitted_rows_;  // hashes of the rows fit saw (TG-DATA-SCALER-LEAK)
 };
 
 }  // namespace tensorguard::data

@@ -2,6 +2,7 @@
 // has a stable code, a level (off, warn, stop) the user can set per guard, and a message that
 // says what was seen (numbers), why it matters and what to do (docs/guards.md).
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <iostream>
 #include <map>
@@ -27,6 +28,8 @@ inline constexpr const char* data_imbalance = "TG-DATA-IMBALANCE";
 inline constexpr const char* data_leakage = "TG-DATA-LEAKAGE";
 inline constexpr const char* data_scaler_leak = "TG-DATA-SCALER-LEAK";
 inline constexpr const char* data_memory = "TG-DATA-MEMORY";
+inline constexpr const char* data_shift = "TG-DATA-SHIFT";
+inline constexpr const char* data_absent_class = "TG-DATA-ABSENT-CLASS";
 // Training, computed inside the step.
 inline constexpr const char* train_nonfinite = "TG-TRAIN-NONFINITE";
 inline constexpr const char* train_divergence = "TG-TRAIN-DIVERGENCE";
@@ -38,6 +41,7 @@ inline constexpr const char* train_dead_relu = "TG-TRAIN-DEAD-RELU";
 inline constexpr const char* train_saturation = "TG-TRAIN-SATURATION";
 inline constexpr const char* train_first_loss = "TG-TRAIN-FIRST-LOSS";
 inline constexpr const char* train_overfitting = "TG-TRAIN-OVERFITTING";
+inline constexpr const char* train_no_signal = "TG-TRAIN-NO-SIGNAL";
 
 // Defaults: stop on NaN/Inf, divergence, invalid labels, leakage into training and memory
 // that cannot fit; warn on the rest.
@@ -132,9 +136,10 @@ class GuardSink {
   bool on(const char* code) const { return policy_.on(code); }
   // At most one event per guard and epoch, and a warning that fires again in the next epoch
   // extends its streak (last_epoch, epochs) instead of being reported again.
+  // at_most: a stop-level guard whose evidence is weak only warns.
   void fire(const char* code, std::size_t epoch, std::size_t step, double value,
-            std::string message) {
-    const GuardLevel level = policy_.level(code);
+            std::string message, GuardLevel at_most = GuardLevel::stop) {
+    const GuardLevel level = std::min(policy_.level(code), at_most);
     if (level == GuardLevel::off) return;
     for (auto& e : report_.events) {
       if (e.code != code) continue;

@@ -174,11 +174,20 @@ class Model {
   Evaluation evaluate(const D& data, std::size_t batch_size = 256) {
     using verdict = detail::data_verdict_t<Net, Loss, D>;
     static_assert(sizeof(verdict));  // a model_error here names the mistake (docs/errors.md)
-    if constexpr (detail::is_passed<verdict>)
+    if constexpr (detail::is_passed<verdict>) {
+      if (data.size() == 0) throw std::invalid_argument("evaluate: the dataset is empty");
+      check_held_out(data, "evaluation", true);
       return evaluate_checked(data, batch_size);
-    else
+    } else {
       return {};
+    }
   }
+
+  // What the data guards of the last evaluate or predict reported (warnings; a stop throws
+  // GuardStop): TG-DATA-SHIFT, TG-DATA-LEAKAGE and TG-DATA-SCALER-LEAK against the data fit saw.
+  const GuardReport& last_guard_report() const { return last_report_; }
+  // The guard levels evaluate and predict use: fit sets them to its options' guards.
+  GuardPolicy& guard_policy() { return guards_; }
 
   // Tries rates from options.start to options.end on the training data, then restores the
   // weights, normalisation state, optimizer (settings, moments, step count) and random
@@ -224,6 +233,30 @@ class Model {
       throw std::invalid_argument("predict: " + std::to_string(inputs.size()) +
                                   " values are not whole samples of " + input_shape::to_string() +
                                   " (" + std::to_string(input_shape::size) + " values each)");
+    last_report_ = {};
+    if (!guards_.all_off()) {
+      detail::GuardSink sink(guards_, last_report_, false);
+      detail::check_shift(profile_.stats, inputs.data(), inputs.size() / input_shape::size,
+                          input_shape::size, "prediction", sink);
+      print_new_warnings();
+    }
+    return predict_rows(inputs, batch_size);
+  }
+  template <class D>
+  requires detail::DatasetType<D> std::vector<T> predict(const D& data,
+                                                         std::size_t batch_size = 256) {
+    using verdict = detail::data_verdict_t<Net, Loss, D, /*WithLabels=*/false>;
+    static_assert(sizeof(verdict));  // a model_error here names the mistake (docs/errors.md)
+    if constexpr (detail::is_passed<verdict>) {
+      check_held_out(data, "prediction", false);
+      return predict_rows(data.inputs(), batch_size);
+    } else {
+      return {};
+    }
+  }
+
+ private:
+  std::vector<T> predict_rows(std::span<const T> inputs, std::size_t batch_size) {
     const std::size_t n = inputs.size() / input_shape::size;
     std::vector<T> out(n * output_shape::size);
     const std::size_t batch = std::max<std::size_t>(1, std::min(batch_size, n));
@@ -245,17 +278,8 @@ class Model {
     }
     return out;
   }
-  template <class D>
-  requires detail::DatasetType<D> std::vector<T> predict(const D& data,
-                                                         std::size_t batch_size = 256) {
-    using verdict = detail::data_verdict_t<Net, Loss, D, /*WithLabels=*/false>;
-    static_assert(sizeof(verdict));  // a model_error here names the mistake (docs/errors.md)
-    if constexpr (detail::is_passed<verdict>)
-      return predict(data.inputs(), batch_size);
-    else
-      return {};
-  }
 
+ public:
   void summary(std::ostream& out = std::cout) const {
     std::vector<LayerRecord> records;
     Body::describe(records, "", 0);
@@ -452,7 +476,6 @@ class Model {
 
   template <class D>
   Evaluation evaluate_checked(const D& data, std::size_t batch_size) {
-    if (data.size() == 0) throw std::invalid_argument("evaluate: the dataset is empty");
     check_usable(data, "evaluation");
     using L = typename D::label_value;
     const std::size_t batch = std::max<std::size_t>(1, std::min(batch_size, data.size()));
@@ -627,20 +650,34 @@ class Model {
   template <class D>
   void check_data_guards(const D& train, const D* validation, std::size_t batch,
                          detail::GuardSink& sink) {
-    const bool index_rows =
-        sink.on(guard::data_duplicates) || (validation && sink.on(guard::data_leakage));
+    const bool leakage = sink.on(guard::data_leakage) || sink.on(guard::data_scaler_leak);
+    const bool index_rows = sink.on(guard::data_duplicates) || leakage;
     auto scan = detail::scan_rows(train, sink.on(guard::data_nonfinite), index_rows);
     detail::check_nonfinite(train, "training", sink, scan.nonfinite);
     detail::check_labels(train, "training", sink);
-    detail::check_features(train, "training", true, sink);
-    detail::RowIndex rows;
-    if (index_rows) rows = detail::check_duplicates(train, "training", sink, std::move(scan.index));
+    // What later data is compared with (TG-DATA-SHIFT at evaluate and predict).
+    profile_ = {};
+    if (!sink.policy().all_off()) profile_.stats = detail::feature_stats(train);
+    detail::check_features(train, profile_.stats, "training", true, sink);
+    detail::ColumnValues<D> columns(train);
+    detail::TrainRows rows;
+    if (index_rows) {
+      rows = detail::check_duplicates(train, "training", sink, std::move(scan.index), columns);
+      profile_.hashes.reserve(rows.index.size());
+      for (const auto& [hash, row] : rows.index) profile_.hashes.push_back(hash);
+      // Its upper 95% bound, as the leakage guard of fit judges it.
+      profile_.twin_rate = detail::repeat_rate_bound(rows.twins, train.size());
+    }
     detail::check_imbalance(train, "training", sink);
     if (validation) {
       detail::check_nonfinite(*validation, "validation", sink);
       detail::check_labels(*validation, "validation", sink);
-      detail::check_features(*validation, "validation", false, sink);
-      detail::check_leakage(train, rows, *validation, "validation", sink);
+      detail::check_features(*validation, detail::FeatureStats{}, "validation", false, sink);
+      detail::check_shift(profile_.stats, validation->inputs().data(), validation->size(),
+                          input_shape::size, "validation", sink);
+      if (leakage)
+        detail::check_leakage(train, rows, columns, profile_.stats, *validation, "validation",
+                              sink);
     }
     // The backend is asked only when the guard runs and no limit is given (the CPU reads
     // /proc/meminfo, a device queries its driver).
@@ -648,6 +685,40 @@ class Model {
       detail::check_memory(memory_use(batch), batch,
                            sink.policy().memory_limit_bytes ? 0 : backend_.available_memory_bytes(),
                            sink);
+  }
+
+  // The guards evaluate and predict run on data that was not trained on, against what fit saw:
+  // its scale (TG-DATA-SHIFT), rows shared with the training data (TG-DATA-LEAKAGE) and a scaler
+  // fitted on the data itself (TG-DATA-SCALER-LEAK). Levels come from the last fit's policy.
+  template <class D>
+  void check_held_out(const D& data, const std::string& role, bool labelled) {
+    last_report_ = {};
+    if (profile_.stats.empty() || guards_.all_off()) return;
+    detail::GuardSink sink(guards_, last_report_, false);
+    bool training_data = false;
+    std::vector<std::uint8_t> shared;
+    if (labelled && !profile_.hashes.empty())
+      shared = detail::check_leakage_by_hash(profile_.hashes, profile_.twin_rate, data, role, sink,
+                                             training_data);
+    if (training_data) return;  // the training data itself, evaluated on purpose
+    detail::check_shift(profile_.stats, data.inputs().data(), data.size(), input_shape::size, role,
+                        sink);
+    detail::check_scaler_leak(data, shared, role, sink);
+    print_new_warnings();
+  }
+
+  // A model that predicts row after row would repeat the same warning on every call: each
+  // code prints once per model (last_guard_report() has every call's events). A stop throws.
+  void print_new_warnings() {
+    if (!guards_.print_warnings) return;
+    for (const auto& e : last_report_.events) {
+      if (e.level != GuardLevel::warn ||
+          std::find(printed_.begin(), printed_.end(), e.code) != printed_.end())
+        continue;
+      printed_.push_back(e.code);
+      std::cout.flush();
+      std::cerr << "[" << e.code << "] warning: " << e.message << "\n";
+    }
   }
 
   // What fit holds for a batch: the batch's inputs, outputs and output gradients, and the layer
@@ -688,6 +759,15 @@ class Model {
   std::vector<std::size_t> order_;
   std::uint64_t seed_ = 42;
   std::size_t global_step_ = 0;
+  // What fit saw of its training data, for the guards of evaluate and predict.
+  struct TrainingProfile {
+    detail::FeatureStats stats;
+    std::vector<std::uint64_t> hashes;  // sorted row hashes
+    double twin_rate = 0;               // share of training rows equal to another
+  } profile_;
+  GuardPolicy guards_;
+  GuardReport last_report_;
+  std::vector<std::string> printed_;  // warning codes evaluate and predict have printed
 };
 
 }  // namespace tensorguard

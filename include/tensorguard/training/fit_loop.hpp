@@ -3,6 +3,7 @@
 // The model supplies storage and the step (Model::fit calls fit_loop); the checks of
 // checkpoint options live here too.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -12,8 +13,12 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 #include "../detail/file_io.hpp"
+#include "../losses/mean_absolute_error.hpp"
+#include "../losses/mean_squared_error.hpp"
 #include "../model/checkpoint.hpp"
 #include "early_stopping.hpp"
 #include "fit_options.hpp"
@@ -75,6 +80,73 @@ inline bool better(double value, double best, const std::string& monitor) {
 template <class Mdl, class D>
 History fit_epochs(Mdl& m, const D& train, const FitOptions<D>& options, History& history);
 
+// How the best constant prediction is made, for messages.
+template <class D>
+std::string constant_prediction_name(const D& train) {
+  if constexpr (D::labels_type::kind != LabelKind::real) {
+    return "always predicting the class frequencies";
+  } else {
+    double mean = 0, square = 0;
+    const auto labels = train.labels();
+    for (auto v : labels) mean += double(v), square += double(v) * double(v);
+    const double n = double(std::max<std::size_t>(labels.size(), 1));
+    mean /= n;
+    const double sd = std::sqrt(std::max(0.0, square / n - mean * mean));
+    return "always predicting the targets' mean (the targets have mean " + fmt(mean) + " and std " +
+           fmt(sd) + ")";
+  }
+}
+
+// The best constant prediction fitted on the training labels, which a model that learned
+// nothing from its inputs reaches: the class frequencies (cross-entropies), the targets' mean
+// (mean squared error) or median (mean absolute error); and its loss on `on` (the training data,
+// or the validation data, whose own labels may be distributed a little differently). NaN where
+// unknown (Huber).
+template <class Loss, class D>
+double constant_prediction_loss(const D& train, const D& on) {
+  const std::size_t n = train.size(), m = on.size(), w = D::label_width;
+  if (n == 0 || m == 0) return NAN;
+  auto log_of = [](double p) { return std::log(std::max(p, 1e-7)); };
+  if constexpr (Loss::family == loss::Family::sparse_categorical) {
+    std::vector<double> p(D::labels_type::classes);
+    for (std::size_t i = 0; i < n; ++i)
+      if (const auto k = std::size_t(train.label(i)[0]); k < p.size()) p[k] += 1.0 / double(n);
+    double loss = 0;
+    for (std::size_t i = 0; i < m; ++i)
+      if (const auto k = std::size_t(on.label(i)[0]); k < p.size()) loss -= log_of(p[k]);
+    return loss / double(m);
+  } else {
+    std::vector<double> c(w);  // the constant: mean, or median for MAE
+    std::vector<double> column(n);
+    for (std::size_t j = 0; j < w; ++j) {
+      for (std::size_t i = 0; i < n; ++i) column[i] = double(train.label(i)[j]);
+      if constexpr (std::is_same_v<Loss, loss::MeanAbsoluteError>) {
+        std::nth_element(column.begin(), column.begin() + std::ptrdiff_t(n / 2), column.end());
+        c[j] = column[n / 2];
+      } else {
+        for (double v : column) c[j] += v / double(n);
+      }
+    }
+    double loss = 0;
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t j = 0; j < w; ++j) {
+        const double t = double(on.label(i)[j]);
+        if constexpr (Loss::family == loss::Family::categorical)
+          loss -= t * log_of(c[j]);
+        else if constexpr (Loss::family == loss::Family::binary)
+          loss -= t * log_of(c[j]) + (1 - t) * log_of(1 - c[j]);
+        else if constexpr (std::is_same_v<Loss, loss::MeanSquaredError>)
+          loss += (t - c[j]) * (t - c[j]);
+        else if constexpr (std::is_same_v<Loss, loss::MeanAbsoluteError>)
+          loss += std::abs(t - c[j]);
+        else
+          return NAN;
+      }
+    // Per sample for the categorical ones; per output as well for the others (as the losses).
+    return Loss::family == loss::Family::categorical ? loss / double(m) : loss / double(m * w);
+  }
+}
+
 // Model m's fit after the static checks. A GuardStop leaves with the epochs trained so far.
 template <class Mdl, class D>
 History fit_loop(Mdl& m, const D& train, const FitOptions<D>& options) {
@@ -118,6 +190,7 @@ History fit_epochs(Mdl& m, const D& train, const FitOptions<D>& options, History
                 << options.epochs << ": nothing is left to train\n";
   }
 
+  m.guard_policy() = options.guards;  // evaluate and predict judge later data at these levels
   GuardSink sink(options.guards, history.guards, options.verbose != Verbosity::silent);
   const std::size_t n = train.size();
   const std::size_t batch = std::min(options.batch_size, n);
@@ -138,6 +211,13 @@ History fit_epochs(Mdl& m, const D& train, const FitOptions<D>& options, History
   auto& optimizer = m.optimizer();
   TrainingMonitor monitor(sink, Mdl::expected_first_loss(), optimizer.name(),
                           optimizer.learning_rate());
+  if (!options.guards.all_off() && sink.on(guard::train_no_signal))
+    monitor.set_constant_prediction(
+        constant_prediction_loss<typename Mdl::loss_type>(train, train),
+        options.validation
+            ? constant_prediction_loss<typename Mdl::loss_type>(train, options.validation->get())
+            : NAN,
+        constant_prediction_name(train));
   if (resume) {
     monitor.replay_first_loss(resume->first_loss, resume->monitored_steps);
     for (const auto& e : history.epochs) monitor.replay_epoch(e.epoch, e.loss, e.val_loss);
@@ -188,7 +268,7 @@ History fit_epochs(Mdl& m, const D& train, const FitOptions<D>& options, History
     logs.steps = steps;
     logs.learning_rate = optimizer.learning_rate();
     if (options.validation) {
-      const Evaluation v = m.evaluate(options.validation->get(), 256);
+      const Evaluation v = m.evaluate_checked(options.validation->get(), 256);
       logs.val_loss = v.loss;
       logs.val_accuracy = v.accuracy;
     }
