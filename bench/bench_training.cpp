@@ -109,7 +109,8 @@ void epoch(benchmark::State& state) {
     for (const char* code :
          {tg::guard::data_nonfinite, tg::guard::data_range, tg::guard::data_labels,
           tg::guard::data_constant, tg::guard::data_duplicates, tg::guard::data_imbalance,
-          tg::guard::data_leakage, tg::guard::data_scaler_leak, tg::guard::data_memory})
+          tg::guard::data_leakage, tg::guard::data_scaler_leak, tg::guard::data_memory,
+          tg::guard::data_shift, tg::guard::data_absent_class})
       policy.set(code, tg::GuardLevel::off);
   policy.print_warnings = false;
   for (auto _ : state) {

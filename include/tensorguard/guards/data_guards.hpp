@@ -361,7 +361,8 @@ void check_shift(const FeatureStats& train, const S* x, std::size_t n, std::size
     for (std::size_t k = 0; k < rows; ++k) {
       const S* row = row_at(k);
       std::size_t c = 0;
-      for (std::size_t f = 0; f < F; ++f) c += std::size_t((row[f] < low[f]) | (row[f] > high[f]));
+      for (std::size_t f = 0; f < F; ++f)
+        c += std::size_t(row[f] < low[f]) + std::size_t(row[f] > high[f]);
       out_count += c;
     }
   }

@@ -657,7 +657,10 @@ class Model {
     detail::check_labels(train, "training", sink);
     // What later data is compared with (TG-DATA-SHIFT at evaluate and predict).
     profile_ = {};
-    if (!sink.policy().all_off()) profile_.stats = detail::feature_stats(train);
+    // Statistics only for the guards that read them (a pass over up to 10,000 rows).
+    if (sink.on(guard::data_range) || sink.on(guard::data_constant) ||
+        sink.on(guard::data_shift) || sink.on(guard::data_leakage))
+      profile_.stats = detail::feature_stats(train);
     detail::check_features(train, profile_.stats, "training", true, sink);
     detail::ColumnValues<D> columns(train);
     detail::TrainRows rows;
