@@ -540,6 +540,17 @@ TEST_CASE("evaluate and predict compare their data with the data fit saw", "[gua
   model.evaluate(train);  // the training data itself, evaluated on purpose
   CHECK(model.last_guard_report().events.empty());
 
+  // Scaled training data that a scaler saw at fit, predicted on purpose: no SCALER-LEAK.
+  auto scaled = blobs(300, 30);
+  data::StandardScaler scaler;
+  scaler.fit_transform(scaled);
+  Model<Mlp, Sparse> fitted;
+  run(fitted, scaled, {.epochs = 1});
+  fitted.predict(scaled);
+  CHECK(fitted.last_guard_report().events.empty());
+  fitted.evaluate(scaled);
+  CHECK(fitted.last_guard_report().events.empty());
+
   auto unscaled = test;
   for (auto& v : unscaled.inputs()) v = 40 + 15 * v;
   model.guard_policy().print_warnings = false;

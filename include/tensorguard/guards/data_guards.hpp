@@ -868,23 +868,25 @@ void check_leakage(const D& train, const TrainRows& rows, ColumnValues<D>& colum
             stop ? GuardLevel::stop : GuardLevel::warn);
 }
 
-// At evaluate: the held-out rows that are training rows, by hash (the training rows are gone),
-// against the training data's own rate of repeats. Data made only of training rows is the
-// training data, evaluated on purpose: not reported.
+// At evaluate and predict: the rows that are training rows, by hash (the training rows are
+// gone). Data made only of training rows is the training data, used on purpose: not reported.
+// report: judge the shared rows (evaluate) against the training data's own rate of repeats.
 template <class D>
 std::vector<std::uint8_t> check_leakage_by_hash(const std::vector<std::uint64_t>& train_hashes,
                                                 double twin_rate, const D& other,
                                                 const std::string& role, GuardSink& sink,
-                                                bool& training_data) {
+                                                bool& training_data, bool report) {
   std::vector<std::uint8_t> shared(other.size());
+  training_data = false;
+  if (train_hashes.empty()) return shared;
   std::size_t count = 0, first = 0;
   for (std::size_t i = 0; i < other.size(); ++i)
     if (std::binary_search(train_hashes.begin(), train_hashes.end(), row_hash(other, i))) {
       shared[i] = 1;
       if (count++ == 0) first = i;
     }
-  training_data = !train_hashes.empty() && count == other.size();
-  if (training_data || !sink.on(guard::data_leakage)) return shared;
+  training_data = count == other.size();
+  if (training_data || !report || !sink.on(guard::data_leakage)) return shared;
   const Excess e = beyond_chance(count, twin_rate, other.size());
   if (e.above) report_shared_rows(count, other.size(), first, e, role, sink);
   return shared;

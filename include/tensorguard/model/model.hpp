@@ -657,9 +657,10 @@ class Model {
     detail::check_labels(train, "training", sink);
     // What later data is compared with (TG-DATA-SHIFT at evaluate and predict).
     profile_ = {};
+    profile_.fitted = true;
     // Statistics only for the guards that read them (a pass over up to 10,000 rows).
-    if (sink.on(guard::data_range) || sink.on(guard::data_constant) ||
-        sink.on(guard::data_shift) || sink.on(guard::data_leakage))
+    if (sink.on(guard::data_range) || sink.on(guard::data_constant) || sink.on(guard::data_shift) ||
+        sink.on(guard::data_leakage))
       profile_.stats = detail::feature_stats(train);
     detail::check_features(train, profile_.stats, "training", true, sink);
     detail::ColumnValues<D> columns(train);
@@ -696,13 +697,13 @@ class Model {
   template <class D>
   void check_held_out(const D& data, const std::string& role, bool labelled) {
     last_report_ = {};
-    if (profile_.stats.empty() || guards_.all_off()) return;
+    if (!profile_.fitted || guards_.all_off()) return;
     detail::GuardSink sink(guards_, last_report_, false);
     bool training_data = false;
-    std::vector<std::uint8_t> shared;
-    if (labelled && !profile_.hashes.empty())
-      shared = detail::check_leakage_by_hash(profile_.hashes, profile_.twin_rate, data, role, sink,
-                                             training_data);
+    // Shared rows are leakage for evaluate (labelled data is a test set); predict only needs
+    // to know whether it was given the training data.
+    const std::vector<std::uint8_t> shared = detail::check_leakage_by_hash(
+        profile_.hashes, profile_.twin_rate, data, role, sink, training_data, labelled);
     if (training_data) return;  // the training data itself, evaluated on purpose
     detail::check_shift(profile_.stats, data.inputs().data(), data.size(), input_shape::size, role,
                         sink);
@@ -767,6 +768,7 @@ class Model {
     detail::FeatureStats stats;
     std::vector<std::uint64_t> hashes;  // sorted row hashes
     double twin_rate = 0;               // share of training rows equal to another
+    bool fitted = false;                // the data guards of a fit have run
   } profile_;
   GuardPolicy guards_;
   GuardReport last_report_;
