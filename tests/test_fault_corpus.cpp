@@ -92,6 +92,24 @@ using BostonNet = tg::Sequential<tg::Input<tg::Shape<13>>, tg::Dense<64, tg::ReL
                                  tg::Dense<64, tg::ReLU>, tg::Dense<1>>;
 using BostonModel = tg::Model<BostonNet, tg::loss::MeanSquaredError>;
 
+// fit, quietly: the report of its guards (or of the stop).
+template <class M, class D>
+Run fit_report(M& m, const D& train, tg::FitOptions<D> o) {
+  quiet(o);
+  return attempt([&] { return m.fit(train, o).guards; });
+}
+
+// fit, then one call on held-out data (evaluate or predict): the report of that call's guards.
+template <class M, class D, class Then>
+Run fit_then(M& m, const D& train, tg::FitOptions<D> o, Then&& then) {
+  quiet(o);
+  return attempt([&] {
+    m.fit(train, o);
+    then();
+    return m.last_guard_report();
+  });
+}
+
 // The textbook recipe: split, fit a scaler on the training part, transform both.
 template <class D>
 std::pair<D, D> split_and_scale(const D& all, std::uint64_t seed = 1) {
@@ -114,22 +132,20 @@ TEST_CASE("Fault corpus: data faults on real tables are reported with their own 
     auto [train, val] = split_and_scale(pima);
     train.input(17)[3] = NAN;
     PimaModel m;
-    return attempt([&] { return m.fit(train, quiet_pima(5)).guards; });
+    return fit_report(m, train, quiet_pima(5));
   });
   judge("Boston features left unscaled", {tg::guard::data_range}, [&] {
     auto [train, val] = tg::data::split(boston, 0.2, 1);
     BostonModel m;
     tg::FitOptions<BostonData> o{.epochs = 2, .batch_size = 32};
-    quiet(o);
-    return attempt([&] { return m.fit(train, o).guards; });
+    return fit_report(m, train, o);
   });
   judge("iris classes numbered 1..3 with 3 outputs", {tg::guard::data_labels}, [&] {
     auto [train, val] = split_and_scale(iris);
     for (auto& k : train.labels()) k += 1;
     IrisModel m;
     tg::FitOptions<IrisData> o{.epochs = 2};
-    quiet(o);
-    return attempt([&] { return m.fit(train, o).guards; });
+    return fit_report(m, train, o);
   });
   judge("iris classes numbered 1..3 with 4 outputs", {tg::guard::data_absent_class}, [&] {
     using D4 = tg::Dataset<tg::Shape<4>, tg::ClassIndex<4>>;
@@ -141,8 +157,7 @@ TEST_CASE("Fault corpus: data faults on real tables are reported with their own 
         tg::Sequential<tg::Input<tg::Shape<4>>, tg::Dense<16, tg::ReLU>, tg::Dense<4, tg::Softmax>>;
     tg::Model<Net4, tg::loss::SparseCategoricalCrossentropy> m;
     tg::FitOptions<D4> o{.epochs = 5, .batch_size = 16, .validation = std::cref(val)};
-    quiet(o);
-    return attempt([&] { return m.fit(train, o).guards; });
+    return fit_report(m, train, o);
   });
   judge("a constant column (iris petal width all 0.2)", {tg::guard::data_constant}, [&] {
     auto all = iris;
@@ -150,8 +165,7 @@ TEST_CASE("Fault corpus: data faults on real tables are reported with their own 
     auto [train, val] = tg::data::split(all, 0.2, 1);
     IrisModel m;
     tg::FitOptions<IrisData> o{.epochs = 2};
-    quiet(o);
-    return attempt([&] { return m.fit(train, o).guards; });
+    return fit_report(m, train, o);
   });
   judge("Pima's diabetic rows oversampled by copying", {tg::guard::data_duplicates}, [&] {
     auto [train, val] = split_and_scale(pima);
@@ -161,7 +175,7 @@ TEST_CASE("Fault corpus: data faults on real tables are reported with their own 
     PimaModel m;
     auto o = quiet_pima(5);
     o.validation = std::cref(val);
-    return attempt([&] { return m.fit(train, o).guards; });
+    return fit_report(m, train, o);
   });
   judge("biopsy with 95% of the malignant rows dropped", {tg::guard::data_imbalance}, [&] {
     using B = tg::Dataset<tg::Shape<9>, tg::Binary>;
@@ -174,8 +188,7 @@ TEST_CASE("Fault corpus: data faults on real tables are reported with their own 
         tg::Sequential<tg::Input<tg::Shape<9>>, tg::Dense<16, tg::ReLU>, tg::Dense<1, tg::Sigmoid>>;
     tg::Model<Net, tg::loss::BinaryCrossentropy> m;
     tg::FitOptions<B> o{.epochs = 3, .batch_size = 32, .validation = std::cref(val)};
-    quiet(o);
-    return attempt([&] { return m.fit(train, o).guards; });
+    return fit_report(m, train, o);
   });
   judge("iris validation rows taken from the training rows", {tg::guard::data_leakage}, [&] {
     auto [train, val] = split_and_scale(iris);
@@ -184,8 +197,7 @@ TEST_CASE("Fault corpus: data faults on real tables are reported with their own 
     const auto leaked = train.subset(rows);
     IrisModel m;
     tg::FitOptions<IrisData> o{.epochs = 5, .validation = std::cref(leaked)};
-    quiet(o);
-    return attempt([&] { return m.fit(train, o).guards; });
+    return fit_report(m, train, o);
   });
   judge("Pima augmented with noisy copies before the split", {tg::guard::data_leakage}, [&] {
     auto all = pima;
@@ -203,7 +215,7 @@ TEST_CASE("Fault corpus: data faults on real tables are reported with their own 
     PimaModel m;
     auto o = quiet_pima(5);
     o.validation = std::cref(val);
-    return attempt([&] { return m.fit(train, o).guards; });
+    return fit_report(m, train, o);
   });
   judge("Boston scaler fitted on every row before the split", {tg::guard::data_scaler_leak}, [&] {
     auto all = boston;
@@ -212,8 +224,7 @@ TEST_CASE("Fault corpus: data faults on real tables are reported with their own 
     auto [train, val] = tg::data::split(all, 0.2, 1);
     BostonModel m;
     tg::FitOptions<BostonData> o{.epochs = 3, .batch_size = 32, .validation = std::cref(val)};
-    quiet(o);
-    return attempt([&] { return m.fit(train, o).guards; });
+    return fit_report(m, train, o);
   });
   judge("Pima scaler fitted on training + validation rows", {tg::guard::data_scaler_leak}, [&] {
     auto [train, val] = tg::data::split(pima, 0.2, 1);
@@ -227,18 +238,14 @@ TEST_CASE("Fault corpus: data faults on real tables are reported with their own 
     PimaModel m;
     auto o = quiet_pima(3);
     o.validation = std::cref(val);
-    return attempt([&] { return m.fit(train, o).guards; });
+    return fit_report(m, train, o);
   });
   judge("Pima test set evaluated without the scaler", {tg::guard::data_shift}, [&] {
     auto [train, test] = tg::data::split(pima, 0.2, 1);
     tg::data::StandardScaler s;
     s.fit_transform(train);  // the test set is forgotten
     PimaModel m;
-    return attempt([&] {
-      m.fit(train, quiet_pima(5));
-      m.evaluate(test);
-      return m.last_guard_report();
-    });
+    return fit_then(m, train, quiet_pima(5), [&] { m.evaluate(test); });
   });
   judge("Boston predictions on data min-max scaled on its own", {tg::guard::data_shift}, [&] {
     auto [train, test] = tg::data::split(boston, 0.2, 1);
@@ -248,13 +255,7 @@ TEST_CASE("Fault corpus: data faults on real tables are reported with their own 
     other.fit(test);
     other.transform(test);
     BostonModel m;
-    tg::FitOptions<BostonData> o{.epochs = 3, .batch_size = 32};
-    quiet(o);
-    return attempt([&] {
-      m.fit(train, o);
-      m.predict(test.inputs());
-      return m.last_guard_report();
-    });
+    return fit_then(m, train, {.epochs = 3, .batch_size = 32}, [&] { m.predict(test.inputs()); });
   });
   judge("Boston test set scaled by a scaler fitted on itself", {tg::guard::data_scaler_leak}, [&] {
     auto [train, test] = tg::data::split(boston, 0.2, 1);
@@ -263,13 +264,7 @@ TEST_CASE("Fault corpus: data faults on real tables are reported with their own 
     tg::data::StandardScaler own;
     own.fit_transform(test);
     BostonModel m;
-    tg::FitOptions<BostonData> o{.epochs = 3, .batch_size = 32};
-    quiet(o);
-    return attempt([&] {
-      m.fit(train, o);
-      m.evaluate(test);
-      return m.last_guard_report();
-    });
+    return fit_then(m, train, {.epochs = 3, .batch_size = 32}, [&] { m.evaluate(test); });
   });
   judge("a batch too big for the memory given", {tg::guard::data_memory}, [&] {
     auto [train, val] = split_and_scale(boston);
@@ -277,7 +272,7 @@ TEST_CASE("Fault corpus: data faults on real tables are reported with their own 
     tg::FitOptions<BostonData> o{.epochs = 1, .batch_size = 400};
     quiet(o);
     o.guards.memory_limit_bytes = 300'000;
-    return attempt([&] { return m.fit(train, o).guards; });
+    return fit_report(m, train, o);
   });
 }
 
@@ -300,23 +295,20 @@ TEST_CASE("Fault corpus: training faults on real tables are reported with their 
         tg::Sequential<tg::Input<tg::Shape<9>>, tg::Dense<16, tg::ReLU>, tg::Dense<1, tg::Sigmoid>>;
     tg::Model<Net, tg::loss::BinaryCrossentropy> m{tg::optim::Adam{.learning_rate = 1e-3}};
     tg::FitOptions<B> o{.epochs = 40, .batch_size = 32, .validation = std::cref(val)};
-    quiet(o);
-    return attempt([&] { return m.fit(train, o).guards; });
+    return fit_report(m, train, o);
   });
   judge("iris with Adam at learning rate 10",
         {tg::guard::train_divergence, tg::guard::train_nonfinite}, [&] {
           auto [train, val] = split_and_scale(iris);
           IrisModel m{tg::optim::Adam{.learning_rate = 10}};
           tg::FitOptions<IrisData> o{.epochs = 20, .batch_size = 16};
-          quiet(o);
-          return attempt([&] { return m.fit(train, o).guards; });
+          return fit_report(m, train, o);
         });
   judge("Boston with SGD at learning rate 1e-7", {tg::guard::train_lr_low}, [&] {
     auto [train, val] = split_and_scale(boston);
     BostonModel m{tg::optim::SGD{.learning_rate = 1e-7}};
     tg::FitOptions<BostonData> o{.epochs = 10, .batch_size = 16};
-    quiet(o);
-    return attempt([&] { return m.fit(train, o).guards; });
+    return fit_report(m, train, o);
   });
   judge("Boston: 6 Tanh layers, SGD 0.01 + momentum 0.9, no normalisation",
         {tg::guard::train_exploding}, [&] {
@@ -329,16 +321,14 @@ TEST_CASE("Fault corpus: training faults on real tables are reported with their 
               tg::optim::SGD{.learning_rate = 0.01, .momentum = 0.9}};
           tg::FitOptions<BostonData> o{
               .epochs = 10, .batch_size = 16, .validation = std::cref(val)};
-          quiet(o);
-          return attempt([&] { return m.fit(train, o).guards; });
+          return fit_report(m, train, o);
         });
   judge("Boston: a wide MLP on 60 rows for 300 epochs", {tg::guard::train_overfitting}, [&] {
     auto [train, val] = split_and_scale(boston);
     const auto small = train.first(60);
     BostonModel m{tg::optim::Adam{.learning_rate = 3e-3}};
     tg::FitOptions<BostonData> o{.epochs = 300, .batch_size = 16, .validation = std::cref(val)};
-    quiet(o);
-    return attempt([&] { return m.fit(small, o).guards; });
+    return fit_report(m, small, o);
   });
 }
 
@@ -367,8 +357,7 @@ TEST_CASE("Fault corpus: image faults on Fashion-MNIST are reported with their o
     auto [train, val] = tg::data::split(all, 0.2, 1);
     M m;
     tg::FitOptions<F> o{.epochs = 1, .batch_size = 64, .validation = std::cref(val)};
-    quiet(o);
-    return attempt([&] { return m.fit(train, o).guards; });
+    return fit_report(m, train, o);
   });
   judge("Fashion-MNIST copies shifted by 2 pixels added before the split",
         {tg::guard::data_leakage}, [&] {
@@ -382,27 +371,19 @@ TEST_CASE("Fault corpus: image faults on Fashion-MNIST are reported with their o
           auto [train, val] = tg::data::split(all, 0.2, 1);
           M m;
           tg::FitOptions<F> o{.epochs = 1, .batch_size = 64, .validation = std::cref(val)};
-          quiet(o);
-          return attempt([&] { return m.fit(train, o).guards; });
+          return fit_report(m, train, o);
         });
   judge("Fashion-MNIST pixels left in [0, 255]", {tg::guard::data_range}, [&] {
     auto raw = images;
     for (auto& v : raw.inputs()) v *= 255;
     M m;
     tg::FitOptions<F> o{.epochs = 1, .batch_size = 64};
-    quiet(o);
-    return attempt([&] { return m.fit(raw, o).guards; });
+    return fit_report(m, raw, o);
   });
   judge("Fashion-MNIST test images evaluated in [0, 255]", {tg::guard::data_shift}, [&] {
     auto [train, test] = tg::data::split(images, 0.2, 1);
     for (auto& v : test.inputs()) v *= 255;
     M m;
-    tg::FitOptions<F> o{.epochs = 1, .batch_size = 64};
-    quiet(o);
-    return attempt([&] {
-      m.fit(train, o);
-      m.evaluate(test);
-      return m.last_guard_report();
-    });
+    return fit_then(m, train, {.epochs = 1, .batch_size = 64}, [&] { m.evaluate(test); });
   });
 }
