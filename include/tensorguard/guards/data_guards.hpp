@@ -277,12 +277,11 @@ FeatureStats feature_stats(const D& d) {
   return feature_stats(d.inputs().data(), d.size(), D::features);
 }
 
-// Per-feature checks on the statistics: unscaled and constant features.
+// Per-feature checks on the training data's statistics: unscaled and constant features (later
+// data is compared with them by check_shift).
 template <class D>
-void check_features(const D& d, const FeatureStats& st, const std::string& role, bool training,
-                    GuardSink& sink) {
-  const bool range = sink.on(guard::data_range),
-             constant = training && sink.on(guard::data_constant);
+void check_features(const D& d, const FeatureStats& st, const std::string& role, GuardSink& sink) {
+  const bool range = sink.on(guard::data_range), constant = sink.on(guard::data_constant);
   if ((!range && !constant) || st.empty()) return;
   constexpr std::size_t F = D::features;
   std::vector<std::size_t> unscaled, flat;

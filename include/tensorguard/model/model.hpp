@@ -662,7 +662,7 @@ class Model {
     if (sink.on(guard::data_range) || sink.on(guard::data_constant) || sink.on(guard::data_shift) ||
         sink.on(guard::data_leakage))
       profile_.stats = detail::feature_stats(train);
-    detail::check_features(train, profile_.stats, "training", true, sink);
+    detail::check_features(train, profile_.stats, "training", sink);
     detail::ColumnValues<D> columns(train);
     detail::TrainRows rows;
     if (index_rows) {
@@ -676,7 +676,6 @@ class Model {
     if (validation) {
       detail::check_nonfinite(*validation, "validation", sink);
       detail::check_labels(*validation, "validation", sink);
-      detail::check_features(*validation, detail::FeatureStats{}, "validation", false, sink);
       detail::check_shift(profile_.stats, validation->inputs().data(), validation->size(),
                           input_shape::size, "validation", sink);
       if (leakage)
