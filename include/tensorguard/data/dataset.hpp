@@ -67,7 +67,8 @@ class Dataset {
     if (!seen_by_scaler_.empty()) seen_by_scaler_.push_back(0);
   }
 
-  // A hash of every input and label value: identifies a dataset's content (for leakage checks).
+  // A hash of every input and label value: identifies a dataset's content (checkpoints keep it
+  // to recognise their training data).
   std::uint64_t fingerprint() const {
     std::uint64_t h = 1469598103934665603ull;
     auto mix = [&](const void* p, std::size_t bytes) {
