@@ -1,15 +1,23 @@
 # Compiles one examples/static_errors program and checks its diagnostic.
-#   -DCOMPILER=... -DSOURCE=... -DINCLUDE=... -DEIGEN=... -DMODE=error|fixed|show [-DMAX_LINES=15]
+#   -DCOMPILER=... -DSOURCE=... -DINCLUDE=... -DEIGEN=... -DMODE=error|fixed|show [-DMAX_LINES=12]
+# A "// flags: ..." line of the file adds compiler flags to the rejected build (not to the twin).
+# A "// hint: <regex>" line must match somewhere in the diagnostic (for mistakes the compiler
+# reports in its own words first, such as a value where a type belongs).
 # error: it must fail; the first "error:" line must match every "// expect:" regex of the file;
 #        the whole diagnostic must fit in MAX_LINES lines and point at the program's own line.
 # fixed: the valid twin (-DTG_FIXED) must compile.
 # show:  print the diagnostic (the static-errors target).
 if(NOT MAX_LINES)
-  set(MAX_LINES 15)
+  set(MAX_LINES 12)
 endif()
 set(flags -std=c++20 -fsyntax-only -I${INCLUDE} -isystem ${EIGEN})
 if(MODE STREQUAL "fixed")
   list(APPEND flags -DTG_FIXED)
+else()
+  file(STRINGS ${SOURCE} extra REGEX "^// flags: ")
+  string(REPLACE "// flags: " "" extra "${extra}")
+  separate_arguments(extra)
+  list(APPEND flags ${extra})
 endif()
 execute_process(COMMAND ${COMPILER} ${flags} ${SOURCE}
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
@@ -42,6 +50,13 @@ foreach(line IN LISTS lines)
   endif()
   if(line MATCHES "${name}:[0-9]+")
     set(points_at_user ON)
+  endif()
+endforeach()
+file(STRINGS ${SOURCE} hints REGEX "^// hint: ")
+foreach(hint IN LISTS hints)
+  string(REPLACE "// hint: " "" pattern "${hint}")
+  if(NOT out MATCHES "${pattern}")
+    message(FATAL_ERROR "${name}: the diagnostic lacks the hint '${pattern}':\n${out}")
   endif()
 endforeach()
 include(${CMAKE_CURRENT_LIST_DIR}/expected_facts.cmake)

@@ -814,3 +814,21 @@ TEST_CASE("A scaler marks the rows it saw when fitted, and the marks survive a s
   auto fresh = table({{1, 1}});
   CHECK(fresh.rows_seen_by_scaler().empty());
 }
+
+TEST_CASE("MultiHot labels are 0 or 1 per column; Probability targets lie in [0, 1]",
+          "[csv][labels]") {
+  const auto tags =
+      data::parse_csv<Shape<2>, MultiHot<3>>("a,b,cat,dog,bird\n0.5,1,1,0,1\n2,3,0,0,0\n");
+  REQUIRE(tags.size() == 2);
+  CHECK(tags.label(0)[0] == 1.f);
+  CHECK(tags.label(0)[2] == 1.f);
+  CHECK(tags.label(1)[1] == 0.f);
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, MultiHot<3>>("a,b,cat,dog,bird\n0.5,1,1,2,1\n")),
+                    Contains("label '2' is not 0 or 1; a MultiHot<3> label is 0 or 1"));
+
+  const auto pixels = data::parse_csv<Shape<1>, Probability<Shape<2>>>("x,p,q\n3,0.25,1\n");
+  CHECK(pixels.label(0)[0] == 0.25f);
+  CHECK_THROWS_WITH((data::parse_csv<Shape<1>, Probability<Shape<2>>>("x,p,q\n3,0.25,255\n")),
+                    Contains("target '255' is outside [0, 1]; Probability<Shape<2>> targets lie "
+                             "in [0, 1]"));
+}

@@ -609,3 +609,58 @@ TEST_CASE("TG-TRAIN-DIVERGENCE after a rise of the learning rate blames the rise
   CHECK(message.find("changed from 0.001 to 50") != std::string::npos);
   CHECK(message.find("in epoch 2") != std::string::npos);
 }
+
+TEST_CASE("MultiHot and Probability targets: TG-DATA-LABELS names the value and the output",
+          "[guards][labels]") {
+  using Multi = Sequential<Input<Shape<2>>, Dense<8, ReLU>, Dense<3, Sigmoid>>;
+  Dataset<Shape<2>, MultiHot<3>> tags;
+  Dataset<Shape<2>, Probability<Shape<3>>> soft;
+  Rng rng(5);
+  for (int i = 0; i < 60; ++i) {
+    const float x[] = {float(rng.normal()), float(rng.normal())};
+    const float y[] = {x[0] > 0 ? 1.f : 0.f, x[1] > 0 ? 1.f : 0.f, x[0] + x[1] > 0 ? 1.f : 0.f};
+    tags.push_back(x, y);
+    soft.push_back(x, y);
+  }
+  Model<Multi, loss::BinaryCrossentropy> model;
+  CHECK(!run(model, tags, {.epochs = 1}).fired(guard::data_labels));
+  CHECK(!run(model, soft, {.epochs = 1}).fired(guard::data_labels));
+
+  tags.labels()[3 * 7 + 2] = 2;  // row 7, output 2
+  const auto multi = run(model, tags, {.epochs = 1});
+  REQUIRE(multi.fired(guard::data_labels));
+  CHECK_THAT(multi.events.back().message,
+             Catch::Contains("row 7 has MultiHot<3> label 2 at output 2, not 0 or 1"));
+
+  soft.labels()[3 * 4 + 1] = 1.5f;  // row 4, output 1: an unscaled target
+  const auto probability = run(model, soft, {.epochs = 1});
+  REQUIRE(probability.fired(guard::data_labels));
+  CHECK_THAT(probability.events.back().message,
+             Catch::Contains("row 4 has target 1.5 at output 1, outside [0, 1] of "
+                             "Probability<Shape<3>>"));
+}
+
+TEST_CASE("Multi-label accuracy is the fraction of outputs on the target's side of 0.5",
+          "[labels]") {
+  const float y[] = {0.9f, 0.2f, 0.7f, 0.4f}, tags[] = {1.f, 0.f, 0.f, 1.f};
+  CHECK(MultiHot<4>::correct(y, tags, 4, 0.5f) == Approx(0.5));
+  const float targets[] = {0.8f, 0.1f, 0.9f, 0.3f};
+  CHECK(Probability<Shape<4>>::correct(y, targets, 4, 0.5f) == Approx(1.0));
+
+  // evaluate() averages it over samples: recomputed here from predict().
+  using Multi = Sequential<Input<Shape<2>>, Dense<8, Tanh>, Dense<2, Sigmoid>>;
+  Dataset<Shape<2>, MultiHot<2>> data;
+  Rng rng(11);
+  for (int i = 0; i < 200; ++i) {
+    const float x[] = {float(rng.normal()), float(rng.normal())};
+    const float t[] = {x[0] > 0 ? 1.f : 0.f, x[0] * x[1] > 0 ? 1.f : 0.f};
+    data.push_back(x, t);
+  }
+  Model<Multi, loss::BinaryCrossentropy> model;
+  model.guard_policy() = GuardPolicy::all(GuardLevel::off);
+  const auto scores = model.predict(data.inputs());
+  std::size_t agree = 0;
+  for (std::size_t i = 0; i < scores.size(); ++i)
+    agree += (scores[i] > 0.5f) == (data.labels()[i] > 0.5f);
+  CHECK(model.evaluate(data).accuracy == Approx(double(agree) / double(scores.size())));
+}

@@ -152,3 +152,46 @@ TEST_CASE("Fashion-MNIST, an MLP on 2,000 images: no guard fires", "[healthy]") 
          recipe<Net, tg::loss::SparseCategoricalCrossentropy, F>(
              images, tg::optim::Adam{.learning_rate = 1e-3}, 4, 64, /*scale=*/false));
 }
+
+TEST_CASE(
+    "Multi-label Boston and a Fashion-MNIST autoencoder with binary cross-entropy: no guard "
+    "fires",
+    "[healthy][labels]") {
+  // Three tags per suburb from the table itself: by the river (chas), highway access (rad 24),
+  // expensive (medv > 25); the 11 other columns are the features.
+  using M = tg::Dataset<tg::Shape<11>, tg::MultiHot<3>>;
+  const auto boston =
+      tg::data::read_csv<tg::Shape<13>, tg::Real<tg::Shape<1>>>(data_path("boston.csv"));
+  M tags;
+  for (std::size_t i = 0; i < boston.size(); ++i) {
+    const float* row = boston.input(i);
+    float x[11];
+    std::size_t k = 0;
+    for (std::size_t c = 0; c < 13; ++c)
+      if (c != 3 && c != 8) x[k++] = row[c];
+    const float y[] = {row[3], row[8] == 24.f ? 1.f : 0.f, boston.label(i)[0] > 25.f ? 1.f : 0.f};
+    tags.push_back(x, y);
+  }
+  using Net =
+      tg::Sequential<tg::Input<tg::Shape<11>>, tg::Dense<32, tg::ReLU>, tg::Dense<3, tg::Sigmoid>>;
+  report("Boston tags (MultiHot<3>), Adam 1e-3, batch 16, 40 epochs",
+         recipe<Net, tg::loss::BinaryCrossentropy, M>(tags, tg::optim::Adam{.learning_rate = 1e-3},
+                                                      40, 16));
+
+  // Pixels in [0, 1] reconstructed through a 32-unit code (Keras's first autoencoder).
+  using A = tg::Dataset<tg::Shape<784>, tg::Probability<tg::Shape<784>>>;
+  A pixels;
+  try {
+    const auto images = tg::data::fashion_mnist().first.first(1000);
+    for (std::size_t i = 0; i < images.size(); ++i)
+      pixels.push_back({images.input(i), 784}, {images.input(i), 784});
+  } catch (const std::exception& e) {
+    WARN("Fashion-MNIST is not installed (" << e.what() << "); cmake/install-deps.sh installs it");
+    return;
+  }
+  using Autoencoder = tg::Sequential<tg::Input<tg::Shape<784>>, tg::Dense<32, tg::ReLU>,
+                                     tg::Dense<784, tg::Sigmoid>>;
+  report("Fashion-MNIST autoencoder (Probability<784>), Adam 1e-3, batch 32, 5 epochs",
+         recipe<Autoencoder, tg::loss::BinaryCrossentropy, A>(
+             pixels, tg::optim::Adam{.learning_rate = 1e-3}, 5, 32, /*scale=*/false));
+}

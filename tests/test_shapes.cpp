@@ -70,3 +70,96 @@ TEST_CASE("TensorFlow's same padding puts the odd extra pixel after", "[shape]")
   STATIC_REQUIRE(s2.out_h == 4);
   STATIC_REQUIRE(s2.pad_top == 0);  // needs 9 = 8 + 1: none before, 1 after
 }
+
+// Verdicts pinned: each mistake's facts and a fix that compiles (docs/errors.md). A fix named
+// here is applied in examples/static_errors' twins, which CTest compiles.
+namespace verdicts {
+template <class First, class... L>
+using model_verdict = detail::model_verdict_t<First, L...>;
+template <class Net, class Loss, class D>
+using data_verdict = detail::data_verdict_t<Net, Loss, D>;
+template <class V, class Fact>
+inline constexpr bool ends_with = false;
+template <class... F, class Fact>
+inline constexpr bool ends_with<model_error<F...>, Fact> =
+    std::is_same_v<typename decltype((std::type_identity<F>{}, ...))::type, Fact>;
+
+// Valid models that used to be refused: multi-label and [0, 1] targets with binary cross-entropy.
+using MultiLabel = Sequential<Input<Shape<8>>, Dense<16, ReLU>, Dense<3, Sigmoid>>;
+static_assert(detail::is_passed<
+              data_verdict<MultiLabel, loss::BinaryCrossentropy, Dataset<Shape<8>, MultiHot<3>>>>);
+using Autoencoder = Sequential<Input<Shape<784>>, Dense<32, ReLU>, Dense<784, Sigmoid>>;
+static_assert(detail::is_passed<data_verdict<Autoencoder, loss::BinaryCrossentropy,
+                                             Dataset<Shape<784>, Probability<Shape<784>>>>>);
+static_assert(detail::is_passed<data_verdict<Autoencoder, loss::MeanSquaredError,
+                                             Dataset<Shape<784>, Probability<Shape<784>>>>>);
+using Soft = Sequential<Input<Shape<8>>, Dense<3, Softmax>>;
+static_assert(detail::is_passed<data_verdict<Soft, loss::CategoricalCrossentropy,
+                                             Dataset<Shape<8>, Probability<Shape<3>>>>>);
+// Multi-hot labels on a categorical loss: binary cross-entropy after a Sigmoid layer of K units.
+static_assert(
+    ends_with<data_verdict<Soft, loss::CategoricalCrossentropy, Dataset<Shape<8>, MultiHot<3>>>,
+              fix_use_the_loss_after<loss::BinaryCrossentropy, Dense<3, Sigmoid>>>);
+
+// Duplicate options and zero input dimensions are mistakes.
+static_assert(std::is_same_v<model_verdict<Input<Shape<8, 8, 1>>, Conv2D<4, Kernel<3>, ReLU, Tanh>>,
+                             model_error<at_layer<2, Conv2D<4, Kernel<3>, ReLU, Tanh>>,
+                                         option_given_twice<ReLU, Tanh>, fix_keep_one_of_them>>);
+static_assert(ends_with<model_verdict<Input<Shape<4>>, Dense<2, ReLU, Stride<2>>>,
+                        fix_Dense_takes_units_and_an_activation>);
+static_assert(
+    std::is_same_v<model_verdict<Input<Shape<0, 64, 1>>, Flatten>,
+                   model_error<at_layer<1, Input<Shape<0, 64, 1>>>,
+                               input_dimensions_must_be_positive_but_gets<Shape<0, 64, 1>>,
+                               fix_give_each_axis_its_size_e_g_Shape_28_28_1>>);
+static_assert(ends_with<model_verdict<Input<Shape<4>, int>, Dense<2>>,
+                        fix_declare_Input_Shape_float_and_convert_the_data_to_float>);
+
+// A rank error's fix depends on the layer before it.
+static_assert(ends_with<model_verdict<Input<Shape<28, 28, 1>>, Flatten, Conv2D<4, Kernel<3>>>,
+                        fix_move_this_Flatten_after_the_image_layers<at_layer<2, Flatten>>>);
+static_assert(ends_with<model_verdict<Input<Shape<100>>, Dense<784>, Conv2D<4, Kernel<3>>>,
+                        fix_insert_before_it<Reshape<Shape<28, 28, 1>>>>);
+static_assert(ends_with<model_verdict<Input<Shape<9, 9, 1>>, Conv2D<2, Kernel<3>>, Flatten,
+                                      GlobalAveragePool2D>,
+                        fix_remove_this_Flatten<at_layer<3, Flatten>>>);
+static_assert(ends_with<model_verdict<Input<Shape<28, 28>>, MaxPool2D<Pool<2>>>,
+                        fix_declare_the_channel_axis<Input<Shape<28, 28, 1>>>>);
+// The suggested fixes themselves compile.
+static_assert(Sequential<Input<Shape<100>>, Dense<784>, Reshape<Shape<28, 28, 1>>,
+                         Conv2D<4, Kernel<3>>>::valid);
+
+// Loss suggestions that compile with the output the model has.
+using OneUnit = Sequential<Input<Shape<8>>, Dense<1, Sigmoid>>;
+static_assert(ends_with<data_verdict<OneUnit, loss::MeanSquaredError, Dataset<Shape<8>, Binary>>,
+                        fix_use_the_loss<loss::BinaryCrossentropy>>);
+static_assert(ends_with<data_verdict<Soft, loss::Huber, Dataset<Shape<8>, OneHot<3>>>,
+                        fix_use_the_loss<loss::CategoricalCrossentropy>>);
+using Logits = Sequential<Input<Shape<8>>, Dense<3>>;
+static_assert(ends_with<data_verdict<Logits, loss::FromLogits<loss::SparseCategoricalCrossentropy>,
+                                     Dataset<Shape<8>, OneHot<3>>>,
+                        fix_use_the_loss<loss::FromLogits<loss::CategoricalCrossentropy>>>);
+static_assert(
+    ends_with<data_verdict<Soft, loss::SparseCategoricalCrossentropy, Dataset<Shape<8>, Binary>>,
+              fix_use_the_loss_after<loss::BinaryCrossentropy, Dense<1, Sigmoid>>>);
+// Width mismatches name the output layer and one value per target.
+static_assert(
+    std::is_same_v<data_verdict<Logits, loss::MeanSquaredError, Dataset<Shape<8>, Real<Shape<2>>>>,
+                   model_error<at_layer<2, Dense<3>>,
+                               labels_do_not_match_the_model_output<Real<Shape<2>>, Shape<3>>,
+                               fix_make_the_last_layer<Dense<2>>>>);
+
+// Merges: bare layers, projections, the channel axis; Reshape's element count.
+static_assert(ends_with<model_verdict<Input<Shape<4>>, Add<Dense<4>, Branch<Dense<4>>>>,
+                        fix_wrap_each_path_in_Branch_e_g<Branch<Dense<4>>>>);
+static_assert(ends_with<model_verdict<Input<Shape<8, 8, 4>>, Residual<Conv2D<8, Kernel<3>, Same>>>,
+                        fix_end_the_residual_layers_with<Conv2D<4, Kernel<1>>>>);
+static_assert(ends_with<model_verdict<Input<Shape<8>>, Add<Branch<Dense<4>>, Branch<Dense<2>>>>,
+                        fix_end_path_with<2, Dense<4>>>);
+static_assert(
+    ends_with<model_verdict<Input<Shape<8, 8, 4>>,
+                            Concat<0, Branch<Conv2D<8, Kernel<1>>>, Branch<Conv2D<2, Kernel<1>>>>>,
+              fix_concatenate_channels_with_axis_minus_1_axes_are_H_W_C>);
+static_assert(ends_with<model_verdict<Input<Shape<784>>, Reshape<Shape<28, 27, 1>>>,
+                        fix_keep_the_element_count_e_g<Shape<28, 28, 1>>>);
+}  // namespace verdicts

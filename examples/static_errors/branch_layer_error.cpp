@@ -6,12 +6,10 @@
 namespace tg = tensorguard;
 
 #ifndef TG_FIXED
-using Join = tg::Concat<-1, tg::Branch<tg::Conv2D<8, tg::Kernel<1>>>, tg::Branch<tg::Dense<4>>>;
-using Net = tg::Sequential<tg::Input<tg::Shape<9, 9, 3>>, Join, tg::Flatten, tg::Dense<2, tg::Softmax>>;
+using Net = tg::Sequential<tg::Input<tg::Shape<9, 9, 3>>, tg::Concat<-1, tg::Branch<tg::Conv2D<8, tg::Kernel<1>>>, tg::Branch<tg::Dense<4>>>, tg::Flatten, tg::Dense<2, tg::Softmax>>;
 // Fix: a 1x1 convolution is the per-pixel dense layer.
 int main() { tg::Model<Net, tg::loss::SparseCategoricalCrossentropy> model; }
 #else
-using Join = tg::Concat<-1, tg::Branch<tg::Conv2D<8, tg::Kernel<1>>>, tg::Branch<tg::Conv2D<4, tg::Kernel<1>>>>;
-using Net = tg::Sequential<tg::Input<tg::Shape<9, 9, 3>>, Join, tg::Flatten, tg::Dense<2, tg::Softmax>>;
+using Net = tg::Sequential<tg::Input<tg::Shape<9, 9, 3>>, tg::Concat<-1, tg::Branch<tg::Conv2D<8, tg::Kernel<1>>>, tg::Branch<tg::Conv2D<4, tg::Kernel<1>>>>, tg::Flatten, tg::Dense<2, tg::Softmax>>;
 int main() { tg::Model<Net, tg::loss::SparseCategoricalCrossentropy> model; }
 #endif

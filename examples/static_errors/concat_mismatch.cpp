@@ -5,12 +5,10 @@
 namespace tg = tensorguard;
 
 #ifndef TG_FIXED
-using Inception = tg::Concat<-1, tg::Branch<tg::Conv2D<8, tg::Kernel<1>>>, tg::Branch<tg::Conv2D<4, tg::Kernel<3>>>>;
-using Net = tg::Sequential<tg::Input<tg::Shape<9, 9, 3>>, Inception, tg::Flatten, tg::Dense<2, tg::Softmax>>;
+using Net = tg::Sequential<tg::Input<tg::Shape<9, 9, 3>>, tg::Concat<-1, tg::Branch<tg::Conv2D<8, tg::Kernel<1>>>, tg::Branch<tg::Conv2D<4, tg::Kernel<3>>>>, tg::Flatten, tg::Dense<2, tg::Softmax>>;
 // Fix: tg::Same padding keeps the 3x3 branch at 9x9.
 int main() { tg::Model<Net, tg::loss::SparseCategoricalCrossentropy> model; }
 #else
-using Inception = tg::Concat<-1, tg::Branch<tg::Conv2D<8, tg::Kernel<1>>>, tg::Branch<tg::Conv2D<4, tg::Kernel<3>, tg::Same>>>;
-using Net = tg::Sequential<tg::Input<tg::Shape<9, 9, 3>>, Inception, tg::Flatten, tg::Dense<2, tg::Softmax>>;
+using Net = tg::Sequential<tg::Input<tg::Shape<9, 9, 3>>, tg::Concat<-1, tg::Branch<tg::Conv2D<8, tg::Kernel<1>>>, tg::Branch<tg::Conv2D<4, tg::Kernel<3>, tg::Same>>>, tg::Flatten, tg::Dense<2, tg::Softmax>>;
 int main() { tg::Model<Net, tg::loss::SparseCategoricalCrossentropy> model; }
 #endif

@@ -1,7 +1,7 @@
 // Rule: Conv2D needs a rank-3 input (height, width, channels)
 // expect: at_layer<2, tensorguard::Conv2D<
 // expect: needs_rank_3_input_height_width_channels_but_gets<tensorguard::Shape<28, 28>
-// expect: fix_add_a_channel_axis
+// expect: fix_declare_the_channel_axis<tensorguard::Input<tensorguard::Shape<28, 28, 1>
 #include <tensorguard/tensorguard.hpp>
 namespace tg = tensorguard;
 

@@ -6,9 +6,9 @@ namespace tg = tensorguard;
 
 #ifndef TG_FIXED
 using Net = tg::Sequential<tg::Input<tg::Shape<784>>, tg::Dense<128, tg::ReLU>, tg::Dropout<tg::Rate<3, 2>>, tg::Dense<10, tg::Softmax>>;
-// Fix: a rate is a probability below 1, e.g. Rate<1, 2>.
+// Fix: a rate is a probability below 1, e.g. Rate<50> for one half.
 int main() { tg::Model<Net, tg::loss::SparseCategoricalCrossentropy> model; }
 #else
-using Net = tg::Sequential<tg::Input<tg::Shape<784>>, tg::Dense<128, tg::ReLU>, tg::Dropout<tg::Rate<1, 2>>, tg::Dense<10, tg::Softmax>>;
+using Net = tg::Sequential<tg::Input<tg::Shape<784>>, tg::Dense<128, tg::ReLU>, tg::Dropout<tg::Rate<50>>, tg::Dense<10, tg::Softmax>>;
 int main() { tg::Model<Net, tg::loss::SparseCategoricalCrossentropy> model; }
 #endif

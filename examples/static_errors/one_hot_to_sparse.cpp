@@ -1,6 +1,6 @@
 // Rule: One-hot labels given to the sparse loss
 // expect: one_hot_labels_given_to_the_sparse_loss<tensorguard::OneHot<10>
-// expect: fix_use_CategoricalCrossentropy_or_ClassIndex
+// expect: fix_use_the_loss<tensorguard::loss::CategoricalCrossentropy>
 #include <tensorguard/tensorguard.hpp>
 namespace tg = tensorguard;
 

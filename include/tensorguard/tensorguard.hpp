@@ -1,6 +1,8 @@
 // tensorguard: neural networks as C++20 types. Include this header for everything.
 #pragma once
 
+#include "detail/require_cxx20.hpp"
+
 // clang-format off
 // First, so that a model error's include trace is one line deep (docs/errors.md).
 #include "model/sequential.hpp"

@@ -515,16 +515,29 @@ Dataset<S, Labels, T> parse_csv_as(const char* who, std::string_view text,
                    : std::string()));
         }
         y[k] = static_cast<label_value>(v.value);
-      } else if constexpr (Labels::kind == LabelKind::binary) {
+      } else if constexpr (Labels::kind == LabelKind::probability) {
+        if (!number || !(v.value >= 0 && v.value <= 1)) {
+          if (v.kind == CsvValue::missing)
+            refuse(i, v, Labels::name() + " targets lie in [0, 1] and cannot be missing");
+          if (!number) refuse(i, v, Labels::name() + " targets are numbers in [0, 1]");
+          throw std::runtime_error(at(i) + "target " + csv_show(rec.cell(i)) +
+                                   " is outside [0, 1]; " + Labels::name() +
+                                   " targets lie in [0, 1] (scale them, or read Real<S>)");
+        }
+        y[k] = label_value(v.value);
+      } else if constexpr (Labels::kind == LabelKind::binary ||
+                           Labels::kind == LabelKind::multi_hot) {
         if (!number || (v.value != 0 && v.value != 1)) {
           if (v.kind == CsvValue::missing)
-            refuse(i, v, "a Binary label is 0 or 1 and cannot be missing (drop the row)");
+            refuse(i, v,
+                   "a " + Labels::name() + " label is 0 or 1 and cannot be missing (drop the row)");
           if (v.kind == CsvValue::text && csv_name_like(rec.cell(i)))
             refuse(i, v,
-                   "a Binary label is 0 or 1: map the two class names to 0 and 1 before reading");
-          if (!number) refuse(i, v, "a Binary label is 0 or 1");
-          throw std::runtime_error(at(i) + "label " + csv_show(rec.cell(i)) +
-                                   " is not 0 or 1; a Binary label is the class 0 or 1");
+                   "a " + Labels::name() +
+                       " label is 0 or 1: map the two class names to 0 and 1 before reading");
+          if (!number) refuse(i, v, "a " + Labels::name() + " label is 0 or 1");
+          throw std::runtime_error(at(i) + "label " + csv_show(rec.cell(i)) + " is not 0 or 1; a " +
+                                   Labels::name() + " label is 0 or 1");
         }
         y[k] = label_value(v.value);
       } else {

@@ -19,7 +19,7 @@ std::size_t argmax(const T* v, std::size_t n) {
 }
 }  // namespace detail
 
-enum class LabelKind { class_index, one_hot, binary, real };
+enum class LabelKind { class_index, one_hot, binary, multi_hot, probability, real };
 
 // One integer class in [0, K) per sample.
 template <std::size_t K>
@@ -30,8 +30,8 @@ struct ClassIndex {
   using value_type = std::int32_t;
   static std::string name() { return "ClassIndex<" + std::to_string(K) + ">"; }
   template <class T>
-  static bool correct(const T* y, const std::int32_t* label, std::size_t width, T) {
-    return std::int32_t(detail::argmax(y, width)) == *label;
+  static bool correct(const T* y, const std::int32_t* label, std::size_t outputs, T) {
+    return std::int32_t(detail::argmax(y, outputs)) == *label;
   }
 };
 
@@ -44,8 +44,8 @@ struct OneHot {
   using value_type = T;
   static std::string name() { return "OneHot<" + std::to_string(K) + ">"; }
   template <class T>
-  static bool correct(const T* y, const T* label, std::size_t width, T) {
-    return detail::argmax(y, width) == detail::argmax(label, width);
+  static bool correct(const T* y, const T* label, std::size_t outputs, T) {
+    return detail::argmax(y, outputs) == detail::argmax(label, outputs);
   }
 };
 
@@ -60,6 +60,51 @@ struct Binary {
   template <class T>
   static bool correct(const T* y, const T* label, std::size_t, T threshold) {
     return (*y > threshold) == (*label > T(0.5));
+  }
+};
+
+namespace detail {
+// The fraction of outputs on the same side of the threshold as their 0/1 (or [0, 1]) target.
+template <class T>
+double outputs_on_the_target_side(const T* y, const T* label, std::size_t width, T threshold) {
+  std::size_t agree = 0;
+  for (std::size_t i = 0; i < width; ++i) agree += (y[i] > threshold) == (label[i] > T(0.5));
+  return double(agree) / double(width);
+}
+}  // namespace detail
+
+// K independent 0/1 targets per sample (multi-label: an image may hold a cat and a dog), for
+// BinaryCrossentropy after Dense<K, Sigmoid>. Accuracy is the fraction of outputs on the right
+// side of the threshold (Keras's binary_accuracy).
+template <std::size_t K>
+struct MultiHot {
+  static constexpr LabelKind kind = LabelKind::multi_hot;
+  static constexpr std::size_t classes = K, width = K;
+  template <class T>
+  using value_type = T;
+  static std::string name() { return "MultiHot<" + std::to_string(K) + ">"; }
+  template <class T>
+  static double correct(const T* y, const T* label, std::size_t outputs, T threshold) {
+    return detail::outputs_on_the_target_side(y, label, outputs, threshold);
+  }
+};
+
+// Real targets of the given shape that lie in [0, 1]: pixel intensities an autoencoder
+// reconstructs, or soft class probabilities. BinaryCrossentropy (after Sigmoid),
+// CategoricalCrossentropy (soft labels, after Softmax) and the regression losses take them.
+// Accuracy: as MultiHot, each target counted on its side of 0.5.
+template <class S>
+struct Probability {
+  static_assert(is_shape<S>, "Probability<S>: S must be a Shape<...>");
+  static constexpr LabelKind kind = LabelKind::probability;
+  static constexpr std::size_t classes = 0, width = S::size;
+  using shape = S;
+  template <class T>
+  using value_type = T;
+  static std::string name() { return "Probability<" + S::to_string() + ">"; }
+  template <class T>
+  static double correct(const T* y, const T* label, std::size_t outputs, T threshold) {
+    return detail::outputs_on_the_target_side(y, label, outputs, threshold);
   }
 };
 

@@ -1,26 +1,59 @@
 #pragma once
 #include "../detail/diagnostics.hpp"
+#include "../layers/conv2d.hpp"
+#include "../layers/dense.hpp"
 #include "merge.hpp"
 
 namespace tensorguard {
 
 template <class... BranchShapes>
 struct add_needs_branches_of_identical_shape;
+template <std::size_t Path, class Layer>
+struct fix_end_path_with;
+template <class Layer>
+struct fix_end_the_residual_layers_with;
+struct fix_use_Same_padding_and_equal_strides_in_every_path;
+template <class S>
+struct fix_give_every_path_the_shape;
 
 namespace detail {
-// Add's and Residual's rule: the branches pass their checks and agree on the output shape.
-template <class Where, class In, class... Branches>
+// How path Path (output Got) reaches the shape Want of the first path (of the input, for a
+// residual): a 1x1 convolution or a Dense to the wanted width, or matching spatial sizes.
+template <class Want, class Got, std::size_t Path, bool Residual>
+consteval auto sum_fix() {
+  using end_with =
+      std::conditional_t<Want::rank == 3, Conv2D<Want::dims[Want::rank - 1], Kernel<1>>,
+                         Dense<Want::dims[0]>>;
+  if constexpr (Want::rank != Got::rank || (Want::rank != 1 && Want::rank != 3))
+    return std::type_identity<fix_give_every_path_the_shape<Want>>{};
+  else if constexpr (Want::rank == 3 &&
+                     (Want::dims[0] != Got::dims[0] || Want::dims[1] != Got::dims[1]))
+    return std::type_identity<fix_use_Same_padding_and_equal_strides_in_every_path>{};
+  else if constexpr (Residual)
+    return std::type_identity<fix_end_the_residual_layers_with<end_with>>{};
+  else
+    return std::type_identity<fix_end_path_with<Path, end_with>>{};
+}
+
+template <class Where, bool Residual, class In, class... Branches>
 consteval auto sum_verdict() {
   constexpr auto branches = branches_verdict<Where, In, Branches...>();
-  if constexpr (!is_passed<typename decltype(branches)::type>)
+  using first = branch_output<std::tuple_element_t<0, std::tuple<Branches...>>, In>;
+  if constexpr (!is_passed<typename decltype(branches)::type>) {
     return branches;
-  else if constexpr (!(std::is_same_v<
-                           branch_output<Branches, In>,
-                           branch_output<std::tuple_element_t<0, std::tuple<Branches...>>, In>> &&
-                       ...))
-    return fail<Where, add_needs_branches_of_identical_shape<branch_output<Branches, In>...>>;
-  else
+  } else if constexpr (!(std::is_same_v<branch_output<Branches, In>, first> && ...)) {
+    constexpr std::size_t path = [] {
+      const bool same[] = {std::is_same_v<branch_output<Branches, In>, first>...};
+      std::size_t k = 0;
+      while (same[k]) ++k;
+      return k;
+    }();
+    using got = branch_output<std::tuple_element_t<path, std::tuple<Branches...>>, In>;
+    return fail<Where, add_needs_branches_of_identical_shape<branch_output<Branches, In>...>,
+                typename decltype(sum_fix<first, got, path + 1, Residual>())::type>;
+  } else {
     return pass;
+  }
 }
 
 template <class Spec, std::size_t Position, class In, class M, class... Branches>
@@ -63,7 +96,7 @@ template <class... Branches>
 struct Add {
   template <class In, std::size_t Position>
   static consteval auto diagnose() {
-    return detail::sum_verdict<at_layer<Position, Add>, In, Branches...>();
+    return detail::sum_verdict<at_layer<Position, Add>, false, In, Branches...>();
   }
   template <class In>
   using output = detail::branch_output<std::tuple_element_t<0, std::tuple<Branches...>>, In>;

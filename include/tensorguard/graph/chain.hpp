@@ -12,6 +12,8 @@
 #include "../core/buffer.hpp"
 #include "../detail/diagnostics.hpp"
 #include "../detail/layer.hpp"
+#include "../layers/conv2d.hpp"
+#include "../layers/dense.hpp"
 #include "../layers/input.hpp"
 
 namespace tensorguard {
@@ -26,6 +28,26 @@ struct Softmax_applied_twice_after;
 struct fix_remove_this_Activation;
 template <class A>
 struct Activation;
+template <class Got>
+struct needs_rank_3_input_height_width_channels_but_gets;
+struct fix_add_a_channel_axis_e_g_Shape_H_W_1;
+template <class Corrected>
+struct fix_declare_the_channel_axis;
+template <class Layer>
+struct fix_insert_before_it;
+template <class Where>
+struct fix_remove_this_Flatten;
+template <class Where>
+struct fix_move_this_Flatten_after_the_image_layers;
+template <class Got>
+struct needs_rank_1_input_but_gets;
+struct fix_insert_Flatten_before_it;
+template <class Conv>
+struct fix_for_a_Dense_on_each_pixel_use;
+struct Flatten;
+struct GlobalAveragePool2D;
+template <class To>
+struct Reshape;
 }  // namespace tensorguard
 
 namespace tensorguard::detail {
@@ -47,6 +69,64 @@ struct output_activation_of<Spec> {
   using type = typename Spec::activation;
 };
 
+// An image of N values: the largest square side s with s * s dividing N, and N / (s * s) channels.
+template <std::size_t N>
+consteval std::size_t image_side() {
+  std::size_t side = 1;
+  for (std::size_t s = 1; s * s <= N; ++s)
+    if (N % (s * s) == 0) side = s;
+  return side;
+}
+template <std::size_t N>
+using image_shape_of =
+    Shape<image_side<N>(), image_side<N>(), N / (image_side<N>() * image_side<N>())>;
+
+// A rank error's fix depends on the layer before: a Flatten too early is moved (or removed before
+// a global pooling), a flat vector is reshaped, a 2-D input gets its channel axis.
+template <class Spec, class Previous, class In, std::size_t Position>
+struct rank_3_fix {
+  using type = fix_add_a_channel_axis_e_g_Shape_H_W_1;
+};
+template <class Spec, class Previous, class In, std::size_t Position>
+requires(In::rank == 1 &&
+         !std::is_same_v<Previous, Flatten>) struct rank_3_fix<Spec, Previous, In, Position> {
+  using type = fix_insert_before_it<Reshape<image_shape_of<In::size>>>;
+};
+template <class Spec, class S, class T, std::size_t H, std::size_t W, std::size_t Position>
+struct rank_3_fix<Spec, Input<S, T>, Shape<H, W>, Position> {
+  using type = fix_declare_the_channel_axis<Input<Shape<H, W, 1>, T>>;
+};
+template <class Spec, class In, std::size_t Position>
+struct rank_3_fix<Spec, Flatten, In, Position> {
+  using type = std::conditional_t<
+      std::is_same_v<Spec, GlobalAveragePool2D>,
+      fix_remove_this_Flatten<at_layer<Position - 1, Flatten>>,
+      fix_move_this_Flatten_after_the_image_layers<at_layer<Position - 1, Flatten>>>;
+};
+template <class Verdict, class Spec, class Previous, std::size_t Position>
+struct with_context_fix {
+  using type = Verdict;
+};
+template <class Where, class In, class Spec, class Previous, std::size_t Position>
+struct with_context_fix<model_error<Where, needs_rank_3_input_height_width_channels_but_gets<In>,
+                                    fix_add_a_channel_axis_e_g_Shape_H_W_1>,
+                        Spec, Previous, Position> {
+  using type = model_error<Where, needs_rank_3_input_height_width_channels_but_gets<In>,
+                           typename rank_3_fix<Spec, Previous, In, Position>::type>;
+};
+
+// A Dense first in a branch over an image: the merge joins images, so a Flatten there would only
+// move the error to the merge; a 1x1 convolution is the same Dense applied to each pixel.
+template <class Where, std::size_t H, std::size_t W, std::size_t C, std::size_t Units,
+          class... Options>
+struct with_context_fix<
+    model_error<Where, needs_rank_1_input_but_gets<Shape<H, W, C>>, fix_insert_Flatten_before_it>,
+    Dense<Units, Options...>, void, 1> {
+  using type =
+      model_error<Where, needs_rank_1_input_but_gets<Shape<H, W, C>>,
+                  fix_for_a_Dense_on_each_pixel_use<Conv2D<Units, Kernel<1, 1>, Options...>>>;
+};
+
 // The verdict for one element of a layer list, given the element before it.
 template <class Spec, class In, std::size_t Position, class Previous>
 consteval auto layer_verdict() {
@@ -63,7 +143,8 @@ consteval auto layer_verdict() {
     return fail<where, Softmax_applied_twice_after<at_layer<Position - 1, Previous>>,
                 fix_remove_this_Activation>;
   else
-    return Spec::template diagnose<In, Position>();
+    return std::type_identity<typename with_context_fix<
+        verdict_of<Spec::template diagnose<In, Position>()>, Spec, Previous, Position>::type>{};
 }
 
 // Checks a layer list front to back, computing each input shape from the one before, and

@@ -12,6 +12,10 @@ template <int Axis, std::size_t Rank>
 struct concat_axis_out_of_range_for_rank;
 template <class... BranchShapes>
 struct concat_needs_branches_of_equal_rank;
+struct fix_concatenate_channels_with_axis_minus_1_axes_are_H_W_C;
+struct fix_use_axis_minus_1;
+struct fix_end_every_path_with_Flatten_and_concatenate_on_axis_minus_1;
+struct fix_use_Same_padding_and_equal_strides_in_every_path;
 
 // Runs every branch on the same input and joins the outputs along Axis (-1: the last axis,
 // the channels of an image): Concat<-1, Branch<Conv2D<8, Kernel<1>>>, Branch<...>>.
@@ -33,12 +37,23 @@ struct Concat {
       return branches;
     else if constexpr (!((detail::branch_output<Branches, In>::rank == rank<In>)&&...))
       return detail::fail<
-          where, concat_needs_branches_of_equal_rank<detail::branch_output<Branches, In>...>>;
+          where, concat_needs_branches_of_equal_rank<detail::branch_output<Branches, In>...>,
+          fix_end_every_path_with_Flatten_and_concatenate_on_axis_minus_1>;
     else if constexpr (Axis < -int(rank<In>) || Axis >= int(rank<In>))
-      return detail::fail<where, concat_axis_out_of_range_for_rank<Axis, rank<In>>>;
+      return detail::fail<
+          where, concat_axis_out_of_range_for_rank<Axis, rank<In>>,
+          std::conditional_t<rank<In> == 3,
+                             fix_concatenate_channels_with_axis_minus_1_axes_are_H_W_C,
+                             fix_use_axis_minus_1>>;
     else if constexpr (!(same_except_axis<detail::branch_output<Branches, In>, In>() && ...))
-      return detail::fail<where, concat_needs_equal_dimensions_except_the_axis<
-                                     Axis, detail::branch_output<Branches, In>...>>;
+      return detail::fail<
+          where,
+          concat_needs_equal_dimensions_except_the_axis<Axis,
+                                                        detail::branch_output<Branches, In>...>,
+          std::conditional_t<(rank<In> == 3 &&
+                              (same_spatial<detail::branch_output<Branches, In>, In>() && ...)),
+                             fix_concatenate_channels_with_axis_minus_1_axes_are_H_W_C,
+                             fix_use_Same_padding_and_equal_strides_in_every_path>>;
     else
       return detail::pass;
   }
@@ -47,6 +62,10 @@ struct Concat {
       ReplaceDim<first_output<In>, axis<In>,
                  (std::size_t{0} + ... + detail::branch_output<Branches, In>::dims[axis<In>])>;
 
+  template <class S, class In>
+  static constexpr bool same_spatial() {
+    return S::dims[0] == first_output<In>::dims[0] && S::dims[1] == first_output<In>::dims[1];
+  }
   template <class S, class In>
   static constexpr bool same_except_axis() {
     for (std::size_t d = 0; d < rank<In>; ++d)

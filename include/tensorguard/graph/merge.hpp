@@ -9,15 +9,29 @@
 #include "branch.hpp"
 
 namespace tensorguard {
-struct every_path_must_be_a_Branch;
-struct fix_wrap_each_path_in_Branch;
+template <std::size_t Path, class Layer>
+struct path_is_a_bare_layer_not_a_Branch;
+template <class Example>
+struct fix_wrap_each_path_in_Branch_e_g;
 struct needs_at_least_two_branches;
 }  // namespace tensorguard
 
 namespace tensorguard::detail {
 
+// A branch's output shape. Not a Branch (a bare layer, reported by branches_verdict): its input,
+// so that naming it in a merge's class body is no error of its own.
+template <class B>
+struct branch_shapes {
+  template <class In>
+  using output = In;
+};
+template <class... L>
+struct branch_shapes<Branch<L...>> {
+  template <class In>
+  using output = typename Branch<L...>::template scan<In>::output;
+};
 template <class B, class In>
-using branch_output = typename B::template scan<In>::output;
+using branch_output = typename branch_shapes<B>::template output<In>;
 
 // Checks every branch of a merge; a failure inside branch k reads
 // at_layer<merge position, Merge>, in_branch<k>, at_layer<position in the branch, Layer>, ...
@@ -28,9 +42,17 @@ consteval auto each_branch_verdict(std::index_sequence<K...>) {
 }
 template <class Where, class In, class... Branches>
 consteval auto branches_verdict() {
-  if constexpr (!(is_branch<Branches> && ...))
-    return fail<Where, every_path_must_be_a_Branch, fix_wrap_each_path_in_Branch>;
-  else if constexpr (sizeof...(Branches) < 2)
+  if constexpr (!(is_branch<Branches> && ...)) {
+    constexpr std::size_t bare = [] {
+      const bool branch[] = {is_branch<Branches>...};
+      std::size_t k = 0;
+      while (branch[k]) ++k;
+      return k;
+    }();
+    using layer = std::tuple_element_t<bare, std::tuple<Branches...>>;
+    return fail<Where, path_is_a_bare_layer_not_a_Branch<bare + 1, layer>,
+                fix_wrap_each_path_in_Branch_e_g<Branch<layer>>>;
+  } else if constexpr (sizeof...(Branches) < 2)
     return fail<Where, needs_at_least_two_branches>;
   else
     return each_branch_verdict<Where, In, Branches...>(

@@ -9,7 +9,8 @@ template <class... Layers>
 struct Residual {
   template <class In, std::size_t Position>
   static consteval auto diagnose() {
-    return detail::sum_verdict<at_layer<Position, Residual>, In, Branch<>, Branch<Layers...>>();
+    return detail::sum_verdict<at_layer<Position, Residual>, true, In, Branch<>,
+                               Branch<Layers...>>();
   }
   template <class In>
   using output = In;

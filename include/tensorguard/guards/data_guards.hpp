@@ -200,13 +200,26 @@ void check_labels(const D& d, const std::string& role, GuardSink& sink) {
                              ", not 1. Cross-entropy then rewards the wrong mass. "
                              "Encode each row with exactly one 1.");
     }
-  } else if constexpr (L::kind == LabelKind::binary) {
+  } else if constexpr (L::kind == LabelKind::binary || L::kind == LabelKind::multi_hot) {
     if (!sink.on(guard::data_labels)) return;
     for (std::size_t i = 0; i < labels.size(); ++i)
       if (labels[i] != 0 && labels[i] != 1)
         return sink.fire(guard::data_labels, 0, 0, double(labels[i]),
-                         role + " row " + std::to_string(i) + " has binary label " +
-                             fmt(labels[i]) + ", not 0 or 1. Map the labels to {0, 1}.");
+                         role + " row " + std::to_string(i / L::width) + " has " + L::name() +
+                             " label " + fmt(labels[i]) +
+                             (L::width > 1 ? " at output " + std::to_string(i % L::width) : "") +
+                             ", not 0 or 1. Map the labels to {0, 1}.");
+  } else if constexpr (L::kind == LabelKind::probability) {
+    if (!sink.on(guard::data_labels)) return;
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      if (!(labels[i] >= 0 && labels[i] <= 1))
+        return sink.fire(guard::data_labels, 0, 0, double(labels[i]),
+                         role + " row " + std::to_string(i / L::width) + " has target " +
+                             fmt(labels[i]) + " at output " + std::to_string(i % L::width) +
+                             ", outside [0, 1] of " + L::name() +
+                             ". Cross-entropy on such a target has no minimum at the target. "
+                             "Scale the targets into [0, 1] (pixels: divide by 255), or declare "
+                             "them Real<S> with a regression loss.");
   }
 }
 
@@ -277,6 +290,19 @@ FeatureStats feature_stats(const D& d) {
   return feature_stats(d.inputs().data(), d.size(), D::features);
 }
 
+// Whether the features look like one measurement repeated (pixels of a flattened image): at
+// least 64 of them, and at least half spanning half the range all of them share.
+inline bool homogeneous_features(const FeatureStats& st) {
+  const std::size_t F = st.lo.size();
+  if (F < 64) return false;
+  double lo = st.lo[0], hi = st.hi[0];
+  for (std::size_t f = 0; f < F; ++f) lo = std::min(lo, st.lo[f]), hi = std::max(hi, st.hi[f]);
+  if (!(hi > lo)) return false;
+  std::size_t wide = 0;
+  for (std::size_t f = 0; f < F; ++f) wide += st.hi[f] - st.lo[f] >= 0.5 * (hi - lo);
+  return 2 * wide >= F;
+}
+
 // Per-feature checks on the training data's statistics: unscaled and constant features (later
 // data is compared with them by check_shift).
 template <class D>
@@ -307,8 +333,10 @@ void check_features(const D& d, const FeatureStats& st, const std::string& role,
                   "every weight. Fit data::StandardScaler (or MinMaxScaler) on the training data "
                   "and transform every dataset with it.");
   // In images, constant pixels (a border that is always black) are normal and cannot be
-  // dropped from a fixed shape: only images that are mostly constant are reported.
-  constexpr bool image = D::input_shape::rank >= 2;
+  // dropped from a fixed shape: only images that are mostly constant are reported. The same for
+  // images flattened to one axis and other homogeneous vectors (spectra, counts): many features
+  // on one common scale, most of them spanning at least half of it.
+  const bool image = D::input_shape::rank >= 2 || homogeneous_features(st);
   if (constant && !flat.empty() && image && 2 * flat.size() >= F)
     sink.fire(guard::data_constant, 0, 0, double(flat.size()),
               role + " images have " + std::to_string(flat.size()) + " of " + std::to_string(F) +

@@ -4,9 +4,9 @@
 namespace tensorguard {
 
 // Average pooling over the unpadded pixels of each window: AvgPool2D<Pool<2, 2>>.
-template <class... Options>
+template <class... Options_are_types_e_g_Pool_2>  // AvgPool2D<Pool<2>>, not AvgPool2D<2>
 struct AvgPool2D {
-  using rule = detail::pooling_rule<AvgPool2D, Options...>;
+  using rule = detail::pooling_rule<AvgPool2D, Options_are_types_e_g_Pool_2...>;
   template <class In, std::size_t Position>
   static consteval auto diagnose() {
     return rule::template diagnose<In, Position>();

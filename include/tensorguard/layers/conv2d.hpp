@@ -11,18 +11,21 @@
 namespace tensorguard {
 
 struct filters_must_be_positive;
+struct fix_give_it_at_least_1_filter;
 struct Conv2D_needs_a_Kernel;
 struct fix_add_Kernel_H_W_e_g_Kernel_3_3;
 struct fix_Conv2D_options_are_Kernel_activation_Stride_Valid_or_Same;
 
 // 2-D convolution over NHWC images: Conv2D<Filters, Kernel<3, 3>, ReLU, Stride<2>, Same>.
 // Options in any order; defaults: Linear, Stride<1>, Valid.
-template <std::size_t Filters, class... Options>
+// Conv2D<32, Kernel<3>>, not Conv2D<32, 3>: options are types, as the pack's name says in errors.
+template <std::size_t Filters, class... Options_are_types_e_g_Kernel_3>
 struct Conv2D {
-  using kernel = detail::find_option_t<is_kernel, void, Options...>;
-  using activation = detail::find_option_t<is_activation_option, Linear, Options...>;
-  using stride = detail::find_option_t<is_stride, Stride<1>, Options...>;
-  using padding = detail::find_option_t<is_padding, Valid, Options...>;
+  using kernel = detail::find_option_t<is_kernel, void, Options_are_types_e_g_Kernel_3...>;
+  using activation =
+      detail::find_option_t<is_activation_option, Linear, Options_are_types_e_g_Kernel_3...>;
+  using stride = detail::find_option_t<is_stride, Stride<1>, Options_are_types_e_g_Kernel_3...>;
+  using padding = detail::find_option_t<is_padding, Valid, Options_are_types_e_g_Kernel_3...>;
 
   template <class In, std::size_t Position>
   static consteval auto diagnose() {
@@ -30,13 +33,13 @@ struct Conv2D {
     constexpr auto options =
         detail::option_check<where, fix_Conv2D_options_are_Kernel_activation_Stride_Valid_or_Same,
                              is_kernel, is_activation_option, is_stride,
-                             is_padding>::template run<Options...>();
+                             is_padding>::template run<Options_are_types_e_g_Kernel_3...>();
     if constexpr (!detail::is_passed<typename decltype(options)::type>)
       return options;
     else if constexpr (std::is_void_v<kernel>)
       return detail::fail<where, Conv2D_needs_a_Kernel, fix_add_Kernel_H_W_e_g_Kernel_3_3>;
     else if constexpr (Filters == 0)
-      return detail::fail<where, filters_must_be_positive>;
+      return detail::fail<where, filters_must_be_positive, fix_give_it_at_least_1_filter>;
     else if constexpr (!detail::is_passed<detail::verdict_of<
                            detail::window_verdict<where, kernel, stride, padding, In>()>>)
       return detail::window_verdict<where, kernel, stride, padding, In>();  // (nvcc: no if-init)

@@ -12,8 +12,12 @@ template <class Got>
 struct needs_rank_1_input_but_gets;
 struct fix_insert_Flatten_before_it;
 struct units_must_be_positive;
+struct fix_give_it_at_least_1_unit;
 template <class Option>
 struct unknown_option;
+template <class First, class Second>
+struct option_given_twice;
+struct fix_keep_one_of_them;
 struct fix_Dense_takes_units_and_an_activation;
 struct Softmax_over_a_single_value_always_outputs_1;
 struct fix_use_Sigmoid_for_a_single_output;
@@ -31,36 +35,50 @@ consteval auto activation_verdict() {
   else
     return pass;
 }
-// The first option that Is<> does not accept, as a failed verdict.
+// The first option that no Is<> accepts, then the first kind given twice, as a failed verdict.
 template <class Where, class Fix, template <class> class... Is>
 struct option_check {
   template <class... Options>
   static consteval auto run() {
     using bad = find_option_t<is_unknown, void, Options...>;
-    if constexpr (std::is_void_v<bad>)
-      return pass;
-    else
+    if constexpr (!std::is_void_v<bad>)
       return fail<Where, unknown_option<bad>, Fix>;
+    else
+      return std::type_identity<
+          typename first_failure<verdict_of<given_once<Is, Options...>()>...>::type>{};
   }
   template <class O>
   struct is_unknown : std::bool_constant<!(Is<O>::value || ...)> {};
+  // Two options of one kind (ReLU and Tanh, two Strides): the second would be ignored.
+  template <template <class> class Kind, class... Options>
+  static consteval auto given_once() {
+    if constexpr (count_options<Kind, Options...> < 2)
+      return pass;
+    else
+      return fail<Where,
+                  option_given_twice<find_option_t<Kind, void, Options...>,
+                                     second_option_t<Kind, Options...>>,
+                  fix_keep_one_of_them>;
+  }
 };
 }  // namespace detail
 
 // Fully connected layer: y = act(W x + b), W of Units x inputs.
-template <std::size_t Units, class... Options>
+template <std::size_t Units, class... Options_are_types_e_g_ReLU>  // Dense<10, ReLU>
 struct Dense {
-  using activation = detail::find_option_t<is_activation_option, Linear, Options...>;
+  using activation =
+      detail::find_option_t<is_activation_option, Linear, Options_are_types_e_g_ReLU...>;
 
   template <class In, std::size_t Position>
   static consteval auto diagnose() {
     using where = at_layer<Position, Dense>;
-    constexpr auto options = detail::option_check<where, fix_Dense_takes_units_and_an_activation,
-                                                  is_activation_option>::template run<Options...>();
+    constexpr auto options =
+        detail::option_check<where, fix_Dense_takes_units_and_an_activation,
+                             is_activation_option>::template run<Options_are_types_e_g_ReLU...>();
     if constexpr (!detail::is_passed<typename decltype(options)::type>)
       return options;
     else if constexpr (Units == 0)
-      return detail::fail<where, units_must_be_positive>;
+      return detail::fail<where, units_must_be_positive, fix_give_it_at_least_1_unit>;
     else if constexpr (In::rank != 1)
       return detail::fail<where, needs_rank_1_input_but_gets<In>, fix_insert_Flatten_before_it>;
     else

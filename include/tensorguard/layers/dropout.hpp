@@ -9,21 +9,25 @@ namespace tensorguard {
 
 template <class Rate>
 struct dropout_rate_must_be_in_0_inclusive_to_1_exclusive;
+struct fix_give_the_rate_of_dropping_a_unit_e_g_Rate_50_for_one_half;
 
 // Inverted dropout: in training each unit is zeroed with probability Rate and the rest scaled
 // by 1 / (1 - Rate); at inference it is the identity. Rate is a std::ratio: Dropout<Rate<1, 4>>.
 template <std::intmax_t Num, std::intmax_t Den = 100>
 using Rate = std::ratio<Num, Den>;
 
-template <class R = std::ratio<1, 2>>
+// Dropout<Rate<50>>, not Dropout<0.5>: the rate is a type, as the parameter's name says in errors.
+template <class R_is_a_type_e_g_Rate_50_for_0_5 = std::ratio<1, 2>>
 struct Dropout {
+  using R = R_is_a_type_e_g_Rate_50_for_0_5;
   static constexpr double rate = double(R::num) / double(R::den);
 
   template <class In, std::size_t Position>
   static consteval auto diagnose() {
     if constexpr (R::num < 0 || R::num >= R::den)
       return detail::fail<at_layer<Position, Dropout>,
-                          dropout_rate_must_be_in_0_inclusive_to_1_exclusive<R>>;
+                          dropout_rate_must_be_in_0_inclusive_to_1_exclusive<R>,
+                          fix_give_the_rate_of_dropping_a_unit_e_g_Rate_50_for_one_half>;
     else
       return detail::pass;
   }

@@ -7,9 +7,9 @@
 namespace tensorguard {
 
 // Max pooling: MaxPool2D<Pool<2, 2>> (stride defaults to the window, padding to Valid).
-template <class... Options>
+template <class... Options_are_types_e_g_Pool_2>  // MaxPool2D<Pool<2>>, not MaxPool2D<2>
 struct MaxPool2D {
-  using rule = detail::pooling_rule<MaxPool2D, Options...>;
+  using rule = detail::pooling_rule<MaxPool2D, Options_are_types_e_g_Pool_2...>;
   template <class In, std::size_t Position>
   static consteval auto diagnose() {
     return rule::template diagnose<In, Position>();

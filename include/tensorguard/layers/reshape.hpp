@@ -7,8 +7,37 @@ namespace tensorguard {
 template <class From, class To>
 struct reshape_must_keep_the_element_count;
 struct Reshape_takes_a_Shape;
+template <class Suggestion>
+struct fix_keep_the_element_count_e_g;
 
 namespace detail {
+// The axis of To that, alone changed, makes To hold N values (the smallest change wins); rank if
+// none does.
+template <std::size_t N, class To>
+consteval std::size_t reshape_axis_to_change() {
+  std::size_t best = To::rank, best_change = 0;
+  for (std::size_t axis = 0; axis < To::rank; ++axis) {
+    std::size_t others = 1;
+    for (std::size_t d = 0; d < To::rank; ++d)
+      if (d != axis) others *= To::dims[d];
+    if (others == 0 || N % others != 0) continue;
+    const std::size_t extent = N / others, old = To::dims[axis];
+    const std::size_t change = extent > old ? extent - old : old - extent;
+    if (best == To::rank || change < best_change) best = axis, best_change = change;
+  }
+  return best;
+}
+// A shape of N values near To: To with one axis changed, else Shape<N>.
+template <std::size_t N, class To, std::size_t Axis = reshape_axis_to_change<N, To>()>
+struct reshape_suggestion {
+  using type = Shape<N>;
+};
+template <std::size_t N, class To, std::size_t Axis>
+requires(Axis < To::rank) struct reshape_suggestion<N, To, Axis> {
+  static constexpr std::size_t others = To::size / To::dims[Axis];
+  using type = ReplaceDim<To, Axis, N / others>;
+};
+
 // A layer that only reinterprets its input: the values are copied unchanged (NHWC order).
 template <class Spec, class In, class Out, class M>
 struct reinterpret_layer {
@@ -57,7 +86,9 @@ struct Reshape {
     if constexpr (!is_shape<To>)
       return detail::fail<at_layer<Position, Reshape>, Reshape_takes_a_Shape>;
     else if constexpr (In::size != To::size)
-      return detail::fail<at_layer<Position, Reshape>, reshape_must_keep_the_element_count<In, To>>;
+      return detail::fail<
+          at_layer<Position, Reshape>, reshape_must_keep_the_element_count<In, To>,
+          fix_keep_the_element_count_e_g<typename detail::reshape_suggestion<In::size, To>::type>>;
     else
       return detail::pass;
   }

@@ -53,6 +53,7 @@ template <class Window>
 struct window_must_be_positive;
 template <class S>
 struct stride_must_be_positive;
+struct fix_make_each_side_at_least_1;
 
 namespace detail {
 template <class Window, class S, class Pad, class In>
@@ -68,9 +69,9 @@ consteval auto window_verdict() {
     return fail<Where, needs_rank_3_input_height_width_channels_but_gets<In>,
                 fix_add_a_channel_axis_e_g_Shape_H_W_1>;
   else if constexpr (Window::height == 0 || Window::width == 0)
-    return fail<Where, window_must_be_positive<Window>>;
+    return fail<Where, window_must_be_positive<Window>, fix_make_each_side_at_least_1>;
   else if constexpr (S::height == 0 || S::width == 0)
-    return fail<Where, stride_must_be_positive<S>>;
+    return fail<Where, stride_must_be_positive<S>, fix_make_each_side_at_least_1>;
   else if constexpr (window_geometry<Window, S, Pad, In>.out_h == 0 ||
                      window_geometry<Window, S, Pad, In>.out_w == 0)
     return fail<Where, window_larger_than_its_padded_input<Window, In>,

@@ -1,13 +1,17 @@
 // The checks that join a model to its loss (where the Model is declared) and to its data (where
 // fit, evaluate or predict is called). Each returns a verdict (detail/diagnostics.hpp).
 #pragma once
+#include <iterator>
 #include <type_traits>
+#include <vector>
 
 #include "../activations/linear.hpp"
 #include "../activations/sigmoid.hpp"
 #include "../activations/softmax.hpp"
 #include "../data/labels.hpp"
 #include "../detail/diagnostics.hpp"
+#include "../layers/dense.hpp"
+#include "../layers/input.hpp"
 #include "../losses/loss.hpp"
 
 namespace tensorguard {
@@ -45,31 +49,52 @@ template <class D>
 struct is_not_a_Dataset;
 template <class ModelInput, class DataInput>
 struct dataset_input_shape_differs_from_model_input;
-struct fix_declare_Input_with_the_dataset_shape_or_reshape_the_data;
+template <class DataInput, class ReshapeToModelShape>
+struct fix_declare_then_reshape;
+template <class DataInput>
+struct fix_declare_Input_with_the_dataset_shape;
 template <class ModelScalar, class DataScalar>
 struct dataset_element_type_differs_from_model;
 struct fix_use_the_same_T_in_Input_Shape_T_and_Dataset_S_L_T;
 template <class Labels>
 struct regression_loss_with_class_labels;
-struct fix_use_SparseCategoricalCrossentropy_for_class_labels;
 template <class Labels>
 struct classification_loss_with_real_valued_labels;
-struct fix_use_MeanSquaredError_or_give_ClassIndex_K_labels;
 template <class Labels>
 struct one_hot_labels_given_to_the_sparse_loss;
-struct fix_use_CategoricalCrossentropy_or_ClassIndex_K_labels;
 template <class Labels>
 struct class_indices_given_to_the_one_hot_loss;
-struct fix_use_SparseCategoricalCrossentropy_or_OneHot_K_labels;
 template <class Labels>
 struct binary_labels_given_to_a_categorical_loss;
-struct fix_use_BinaryCrossentropy_after_Dense_1_Sigmoid;
+template <class Labels>
+struct multi_hot_labels_given_to_a_categorical_loss;
 template <class Labels>
 struct class_labels_given_to_BinaryCrossentropy;
-struct fix_use_Binary_labels_or_SparseCategoricalCrossentropy;
+template <class Loss>
+struct fix_use_the_loss;
+template <class Loss, class OutputLayer>
+struct fix_use_the_loss_after;
+template <class Labels>
+struct fix_use_MeanSquaredError_or_declare_targets_in_0_1_as;
+template <class To>
+struct Reshape;
+namespace loss {
+struct BinaryCrossentropy;
+struct CategoricalCrossentropy;
+struct SparseCategoricalCrossentropy;
+}  // namespace loss
+template <class Given, class ModelScalar>
+struct predict_inputs_have_element_type_but_the_model_takes;
+template <class ModelScalar>
+struct fix_pass_values_of_the_model_type_e_g;
+template <class Given>
+struct predict_takes_a_Dataset_or_a_contiguous_range_of_values_but_gets;
 template <class Labels, class OutputShape>
 struct labels_do_not_match_the_model_output;
-struct fix_make_the_last_layer_output_one_value_per_class;
+template <class Layer>
+struct fix_make_the_last_layer;
+template <class Layer>
+struct fix_append;
 
 namespace detail {
 
@@ -147,34 +172,67 @@ consteval auto loss_verdict() {
   }
 }
 
-template <class Loss, class L>
+// A fix that compiles: the loss the labels call for, in the form the output allows (after a
+// Linear output of the right width, from logits), or with the output layer it needs.
+template <class Net, class NewLoss, std::size_t Units, class Activation>
+consteval auto loss_fix() {
+  using Out = typename Net::output_shape;
+  using Act = named_activation<typename Net::output_activation>;
+  if constexpr (Out::rank == 1 && Out::size == Units && std::is_same_v<Act, Activation>)
+    return std::type_identity<fix_use_the_loss<NewLoss>>{};
+  else if constexpr (Out::rank == 1 && Out::size == Units && std::is_same_v<Act, Linear>)
+    return std::type_identity<fix_use_the_loss<loss::FromLogits<NewLoss>>>{};
+  else
+    return std::type_identity<fix_use_the_loss_after<NewLoss, Dense<Units, Activation>>>{};
+}
+// The classification loss of a label kind, as a fix.
+template <class Net, class L>
+consteval auto class_loss_fix() {
+  if constexpr (L::kind == LabelKind::class_index)
+    return loss_fix<Net, loss::SparseCategoricalCrossentropy, L::classes, Softmax>();
+  else if constexpr (L::kind == LabelKind::one_hot)
+    return loss_fix<Net, loss::CategoricalCrossentropy, L::classes, Softmax>();
+  else  // binary, multi-hot
+    return loss_fix<Net, loss::BinaryCrossentropy, L::width, Sigmoid>();
+}
+template <class Net, class L>
+using class_loss_fix_t = typename decltype(class_loss_fix<Net, L>())::type;
+
+template <class Net, class Loss, class L>
 consteval auto labels_verdict() {
   using loss::Family;
   constexpr auto kind = L::kind;
+  constexpr bool real = kind == LabelKind::real, probability = kind == LabelKind::probability;
+  using real_fix =
+      fix_use_MeanSquaredError_or_declare_targets_in_0_1_as<Probability<Shape<L::width>>>;
   if constexpr (Loss::family == Family::regression) {
-    if constexpr (kind != LabelKind::real)
-      return fail<with_loss<Loss>, regression_loss_with_class_labels<L>,
-                  fix_use_SparseCategoricalCrossentropy_for_class_labels>;
+    if constexpr (!real && !probability)
+      return fail<with_loss<Loss>, regression_loss_with_class_labels<L>, class_loss_fix_t<Net, L>>;
     else
       return pass;
-  } else if constexpr (kind == LabelKind::real) {
-    return fail<with_loss<Loss>, classification_loss_with_real_valued_labels<L>,
-                fix_use_MeanSquaredError_or_give_ClassIndex_K_labels>;
+  } else if constexpr (real) {
+    return fail<with_loss<Loss>, classification_loss_with_real_valued_labels<L>, real_fix>;
   } else if constexpr (Loss::family == Family::binary) {
-    if constexpr (kind != LabelKind::binary)
+    if constexpr (kind == LabelKind::class_index || kind == LabelKind::one_hot)
       return fail<with_loss<Loss>, class_labels_given_to_BinaryCrossentropy<L>,
-                  fix_use_Binary_labels_or_SparseCategoricalCrossentropy>;
+                  class_loss_fix_t<Net, L>>;
     else
-      return pass;
+      return pass;  // binary, multi-hot, probability
   } else if constexpr (kind == LabelKind::binary) {
     return fail<with_loss<Loss>, binary_labels_given_to_a_categorical_loss<L>,
-                fix_use_BinaryCrossentropy_after_Dense_1_Sigmoid>;
+                class_loss_fix_t<Net, L>>;
+  } else if constexpr (kind == LabelKind::multi_hot) {
+    return fail<with_loss<Loss>, multi_hot_labels_given_to_a_categorical_loss<L>,
+                class_loss_fix_t<Net, L>>;
   } else if constexpr (Loss::family == Family::sparse_categorical && kind == LabelKind::one_hot) {
     return fail<with_loss<Loss>, one_hot_labels_given_to_the_sparse_loss<L>,
-                fix_use_CategoricalCrossentropy_or_ClassIndex_K_labels>;
+                class_loss_fix_t<Net, L>>;
+  } else if constexpr (Loss::family == Family::sparse_categorical && probability) {
+    return fail<with_loss<Loss>, classification_loss_with_real_valued_labels<L>,
+                fix_use_the_loss<loss::CategoricalCrossentropy>>;
   } else if constexpr (Loss::family == Family::categorical && kind == LabelKind::class_index) {
     return fail<with_loss<Loss>, class_indices_given_to_the_one_hot_loss<L>,
-                fix_use_SparseCategoricalCrossentropy_or_OneHot_K_labels>;
+                class_loss_fix_t<Net, L>>;
   } else {
     return pass;
   }
@@ -190,6 +248,24 @@ constexpr bool label_width_matches() {
     return L::width == Out::size;
 }
 
+template <class Spec>
+inline constexpr bool is_dense = false;
+template <std::size_t Units, class... Options>
+inline constexpr bool is_dense<Dense<Units, Options...>> = true;
+
+// The output layer the labels need: the last Dense with the labels' width, or one appended.
+template <class Net, class L>
+consteval auto width_fix() {
+  constexpr std::size_t units = L::kind == LabelKind::class_index ? L::classes : L::width;
+  using Act = named_activation<typename Net::output_activation>;
+  using layer = std::conditional_t<std::is_same_v<Act, Linear> || std::is_same_v<Act, none>,
+                                   Dense<units>, Dense<units, Act>>;
+  if constexpr (is_dense<typename Net::last_layer>)
+    return std::type_identity<fix_make_the_last_layer<layer>>{};
+  else
+    return std::type_identity<fix_append<layer>>{};
+}
+
 template <class D>
 concept DatasetType = requires {
   typename D::input_shape;
@@ -203,24 +279,45 @@ consteval auto data_verdict() {
   if constexpr (!DatasetType<D>) {
     return fail<is_not_a_Dataset<D>>;
   } else if constexpr (!std::is_same_v<typename Net::input_shape, typename D::input_shape>) {
+    using data_input = Input<typename D::input_shape, typename Net::scalar>;
+    // Same element count: Input with the data's shape, reshaped to what the layers expect.
+    using fix =
+        std::conditional_t<Net::input_shape::size == D::input_shape::size,
+                           fix_declare_then_reshape<data_input, Reshape<typename Net::input_shape>>,
+                           fix_declare_Input_with_the_dataset_shape<data_input>>;
     return fail<dataset_input_shape_differs_from_model_input<typename Net::input_shape,
                                                              typename D::input_shape>,
-                fix_declare_Input_with_the_dataset_shape_or_reshape_the_data>;
+                fix>;
   } else if constexpr (!std::is_same_v<typename Net::scalar, typename D::scalar>) {
     return fail<dataset_element_type_differs_from_model<typename Net::scalar, typename D::scalar>,
                 fix_use_the_same_T_in_Input_Shape_T_and_Dataset_S_L_T>;
   } else if constexpr (!WithLabels || !Net::valid || !is_loss<Loss>) {
     return pass;
-  } else if constexpr (!is_passed<verdict_of<labels_verdict<Loss, typename D::labels_type>()>>) {
+  } else if constexpr (!is_passed<
+                           verdict_of<labels_verdict<Net, Loss, typename D::labels_type>()>>) {
     // The verdict is computed again rather than kept in an if-init: nvcc miscompiles those.
-    return labels_verdict<Loss, typename D::labels_type>();
+    return labels_verdict<Net, Loss, typename D::labels_type>();
   } else if constexpr (!label_width_matches<typename D::labels_type,
                                             typename Net::output_shape>()) {
     return fail<
+        at_layer<Net::layer_count, typename Net::last_layer>,
         labels_do_not_match_the_model_output<typename D::labels_type, typename Net::output_shape>,
-        fix_make_the_last_layer_output_one_value_per_class>;
+        typename decltype(width_fix<Net, typename D::labels_type>())::type>;
   } else {
     return pass;
+  }
+}
+
+// predict's argument when it is neither a Dataset nor a span of the model's values.
+template <class T, class R>
+consteval auto predict_input_verdict() {
+  if constexpr (requires(const R& r) { std::data(r), std::size(r); }) {
+    using given = std::remove_cvref_t<decltype(*std::data(std::declval<const R&>()))>;
+    return fail<predict_inputs_have_element_type_but_the_model_takes<given, T>,
+                fix_pass_values_of_the_model_type_e_g<std::vector<T>>>;
+  } else {
+    return fail<predict_takes_a_Dataset_or_a_contiguous_range_of_values_but_gets<R>,
+                fix_pass_values_of_the_model_type_e_g<std::vector<T>>>;
   }
 }
 

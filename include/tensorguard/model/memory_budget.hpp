@@ -51,10 +51,12 @@ consteval auto memory_verdict() {
     return fail<memory_budget_exceeded_at_batch<Batch>, needs_bytes<training_bytes<Net>(Batch)>,
                 budget_bytes<Bytes>, fix_largest_batch_that_fits<largest_batch_within<Net>(Bytes)>>;
 }
+template <class Net, std::size_t Batch, std::size_t Bytes>
+using memory_verdict_t = verdict_of<memory_verdict<Net, Batch, Bytes>()>;
 }  // namespace detail
 
 template <class Net, std::size_t Batch, std::size_t Bytes>
 inline constexpr bool fits_memory_budget =
-    sizeof(detail::verdict_of<detail::memory_verdict<Net, Batch, Bytes>()>) > 0;
+    sizeof(typename detail::report<detail::memory_verdict_t<Net, Batch, Bytes>>::model_is_valid);
 
 }  // namespace tensorguard

@@ -106,7 +106,7 @@ class Model {
  public:
   // The loss against the output layer (the model's own checks run in Sequential).
   using loss_verdict = detail::verdict_of<detail::loss_verdict<Net, Loss>()>;
-  static_assert(sizeof(loss_verdict));  // a model_error here names the mistake (docs/errors.md)
+  static_assert(sizeof(typename detail::report<loss_verdict>::model_is_valid));  // errors.md
 
   static constexpr std::size_t parameter_count = Net::parameter_count;
   static constexpr std::size_t state_count = Net::state_count;
@@ -147,7 +147,7 @@ class Model {
   template <class D>
   History fit(const D& train, const FitOptions<D>& options = {}) {
     using verdict = detail::data_verdict_t<Net, Loss, D>;
-    static_assert(sizeof(verdict));  // a model_error here names the mistake (docs/errors.md)
+    static_assert(sizeof(typename detail::report<verdict>::model_is_valid));  // docs/errors.md
     if constexpr (detail::is_passed<verdict>)
       return detail::fit_loop(*this, train, options);
     else
@@ -159,7 +159,7 @@ class Model {
   template <class D>
   GuardReport check_data(const D& train, const FitOptions<D>& options = {}) {
     using verdict = detail::data_verdict_t<Net, Loss, D>;
-    static_assert(sizeof(verdict));  // a model_error here names the mistake (docs/errors.md)
+    static_assert(sizeof(typename detail::report<verdict>::model_is_valid));  // docs/errors.md
     GuardReport report;
     if constexpr (detail::is_passed<verdict>) {
       detail::check_fit_options(train, options);
@@ -173,7 +173,7 @@ class Model {
   template <class D>
   Evaluation evaluate(const D& data, std::size_t batch_size = 256) {
     using verdict = detail::data_verdict_t<Net, Loss, D>;
-    static_assert(sizeof(verdict));  // a model_error here names the mistake (docs/errors.md)
+    static_assert(sizeof(typename detail::report<verdict>::model_is_valid));  // docs/errors.md
     if constexpr (detail::is_passed<verdict>) {
       if (data.size() == 0) throw std::invalid_argument("evaluate: the dataset is empty");
       check_held_out(data, "evaluation", true);
@@ -195,7 +195,7 @@ class Model {
   template <class D>
   LearningRateSearch find_learning_rate(const D& train, LearningRateSearchOptions options = {}) {
     using verdict = detail::data_verdict_t<Net, Loss, D>;
-    static_assert(sizeof(verdict));  // a model_error here names the mistake (docs/errors.md)
+    static_assert(sizeof(typename detail::report<verdict>::model_is_valid));  // docs/errors.md
     LearningRateSearch out;
     if constexpr (detail::is_passed<verdict>) {
       detail::check_search_options(options, train.size());
@@ -246,13 +246,21 @@ class Model {
   requires detail::DatasetType<D> std::vector<T> predict(const D& data,
                                                          std::size_t batch_size = 256) {
     using verdict = detail::data_verdict_t<Net, Loss, D, /*WithLabels=*/false>;
-    static_assert(sizeof(verdict));  // a model_error here names the mistake (docs/errors.md)
+    static_assert(sizeof(typename detail::report<verdict>::model_is_valid));  // docs/errors.md
     if constexpr (detail::is_passed<verdict>) {
       check_held_out(data, "prediction", false);
       return predict_rows(data.inputs(), batch_size);
     } else {
       return {};
     }
+  }
+  // Anything else (values of another element type, a non-contiguous container): one error.
+  template <class R>
+  requires(!detail::DatasetType<R> && !std::is_convertible_v<const R&, std::span<const T>>)
+      std::vector<T> predict(const R&, std::size_t = 256) {
+    using verdict = detail::verdict_of<detail::predict_input_verdict<T, R>()>;
+    static_assert(sizeof(typename detail::report<verdict>::model_is_valid));  // docs/errors.md
+    return {};
   }
 
  private:

@@ -10,6 +10,12 @@ namespace tensorguard {
 struct first_layer_must_be_Input;
 struct fix_start_with_Input_Shape_e_g_Input_Shape_28_28_1;
 struct model_has_no_layer_after_Input;
+template <class S>
+struct input_dimensions_must_be_positive_but_gets;
+struct fix_give_each_axis_its_size_e_g_Shape_28_28_1;
+template <class T>
+struct input_element_type_must_be_float_or_double_but_is;
+struct fix_declare_Input_Shape_float_and_convert_the_data_to_float;
 
 namespace detail {
 template <class... L>
@@ -28,8 +34,36 @@ struct input_facts {
 template <class S, class T>
 struct input_facts<Input<S, T>> {
   using shape = S;
-  using scalar = T;
+  using scalar = std::conditional_t<is_element_type<T>, T, float>;  // float: the error is reported
 };
+template <class S>
+constexpr bool has_zero_dimension() {
+  for (std::size_t d : S::dims)
+    if (d == 0) return true;
+  return false;
+}
+template <class First, class... Layers>
+consteval auto model_verdict() {
+  if constexpr (!is_input<First>)
+    return fail<at_layer<1, First>, first_layer_must_be_Input,
+                fix_start_with_Input_Shape_e_g_Input_Shape_28_28_1>;
+  else if constexpr (!is_element_type<typename First::scalar>)
+    return fail<at_layer<1, First>,
+                input_element_type_must_be_float_or_double_but_is<typename First::scalar>,
+                fix_declare_Input_Shape_float_and_convert_the_data_to_float>;
+  else if constexpr (has_zero_dimension<typename First::shape>())
+    return fail<at_layer<1, First>,
+                input_dimensions_must_be_positive_but_gets<typename First::shape>,
+                fix_give_each_axis_its_size_e_g_Shape_28_28_1>;
+  else if constexpr (sizeof...(Layers) == 0)
+    return fail<at_layer<1, First>, model_has_no_layer_after_Input>;
+  else
+    return std::type_identity<
+        typename scan_layers<2, typename First::shape, First, Layers...>::verdict>{};
+}
+
+template <class First, class... Layers>
+using model_verdict_t = verdict_of<model_verdict<First, Layers...>()>;
 }  // namespace detail
 
 // A model as a type: Sequential<Input<Shape<28, 28, 1>>, Conv2D<...>, ..., Dense<10, Softmax>>.
@@ -37,23 +71,10 @@ struct input_facts<Input<S, T>> {
 // model is checked where it is first used; the first mistake is one compile error.
 template <class First, class... Layers>
 struct Sequential {
- private:
-  static consteval auto diagnose() {
-    if constexpr (!is_input<First>)
-      return detail::fail<at_layer<1, First>, first_layer_must_be_Input,
-                          fix_start_with_Input_Shape_e_g_Input_Shape_28_28_1>;
-    else if constexpr (sizeof...(Layers) == 0)
-      return detail::fail<at_layer<1, First>, model_has_no_layer_after_Input>;
-    else
-      return std::type_identity<
-          typename detail::scan_layers<2, typename First::shape, First, Layers...>::verdict>{};
-  }
-
- public:
   // passed, or the first mistake as model_error<at_layer<N, Layer>, rule..., fix...>.
-  using verdict = detail::verdict_of<diagnose()>;
+  using verdict = detail::model_verdict_t<First, Layers...>;
   static constexpr bool valid = detail::is_passed<verdict>;
-  static_assert(sizeof(verdict));  // a model_error here names the mistake (docs/errors.md)
+  static_assert(sizeof(typename detail::report<verdict>::model_is_valid));  // docs/errors.md
 
   using input_shape = typename detail::input_facts<First>::shape;
   using scalar = typename detail::input_facts<First>::scalar;

@@ -83,7 +83,10 @@ History fit_epochs(Mdl& m, const D& train, const FitOptions<D>& options, History
 // How the best constant prediction is made, for messages.
 template <class D>
 std::string constant_prediction_name(const D& train) {
-  if constexpr (D::labels_type::kind != LabelKind::real) {
+  constexpr LabelKind kind = D::labels_type::kind;
+  if constexpr (kind == LabelKind::multi_hot) {
+    return "always predicting each label's frequency";
+  } else if constexpr (kind != LabelKind::real && kind != LabelKind::probability) {
     return "always predicting the class frequencies";
   } else {
     double mean = 0, square = 0;

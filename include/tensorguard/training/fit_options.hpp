@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "../detail/diagnostics.hpp"
 #include "../guards/guard.hpp"
 #include "../guards/training_guards.hpp"
 #include "../model/checkpoint.hpp"
@@ -26,12 +27,86 @@ struct Callback {
   std::function<void(std::size_t step, double loss, TrainingControl&)> on_batch_end{};
 };
 
+template <class Data>
+struct validation_data_is_not_a_Dataset;
+template <class TrainingShape, class ValidationShape>
+struct validation_input_shape_differs_from_training;
+template <class TrainingLabels, class ValidationLabels>
+struct validation_labels_differ_from_training;
+template <class TrainingScalar, class ValidationScalar>
+struct validation_element_type_differs_from_training;
+template <class Training>
+struct fix_give_validation_data_of_the_training_type;
+
+namespace detail {
+template <class D, class V>
+consteval auto validation_verdict() {
+  if constexpr (!requires {
+                  typename V::input_shape;
+                  typename V::labels_type;
+                  typename V::scalar;
+                })
+    return fail<validation_data_is_not_a_Dataset<V>,
+                fix_give_validation_data_of_the_training_type<D>>;
+  else if constexpr (!std::is_same_v<typename D::input_shape, typename V::input_shape>)
+    return fail<validation_input_shape_differs_from_training<typename D::input_shape,
+                                                             typename V::input_shape>,
+                fix_give_validation_data_of_the_training_type<D>>;
+  else if constexpr (!std::is_same_v<typename D::labels_type, typename V::labels_type>)
+    return fail<
+        validation_labels_differ_from_training<typename D::labels_type, typename V::labels_type>,
+        fix_give_validation_data_of_the_training_type<D>>;
+  else
+    return fail<
+        validation_element_type_differs_from_training<typename D::scalar, typename V::scalar>,
+        fix_give_validation_data_of_the_training_type<D>>;
+}
+}  // namespace detail
+
+// FitOptions::validation: no data, or a dataset of the training data's type, held by reference
+// (it must outlive fit). Data of another type is a compile error that names both shapes.
+template <class D>
+class ValidationData {
+ public:
+  ValidationData() = default;
+  ValidationData(std::nullopt_t) {}
+  ValidationData(const D& data) : data_(&data) {}
+  ValidationData(const D&&) = delete;  // a temporary would be gone before fit reads it
+  ValidationData(std::reference_wrapper<const D> data) : data_(&data.get()) {}
+  ValidationData(std::reference_wrapper<D> data) : data_(&data.get()) {}
+  template <class Other>
+  requires(!std::is_same_v<std::remove_cvref_t<Other>, D>) ValidationData(Other&&) {
+    using verdict = detail::verdict_of<detail::validation_verdict<D, unwrapped<Other>>()>;
+    static_assert(sizeof(typename detail::report<verdict>::model_is_valid));  // docs/errors.md
+  }
+
+  explicit operator bool() const { return data_ != nullptr; }
+  bool has_value() const { return data_ != nullptr; }
+  const D& get() const { return *data_; }
+  // validation->get(), as with the std::optional<std::reference_wrapper<const D>> it replaces.
+  const ValidationData* operator->() const { return this; }
+
+ private:
+  template <class T>
+  struct unwrap {
+    using type = T;
+  };
+  template <class T>
+  struct unwrap<std::reference_wrapper<T>> {
+    using type = std::remove_const_t<T>;
+  };
+  template <class Other>
+  using unwrapped = typename unwrap<std::remove_cvref_t<Other>>::type;
+
+  const D* data_ = nullptr;
+};
+
 template <class D>
 struct FitOptions {
   std::size_t epochs = 1;
   std::size_t batch_size = 32;
   bool shuffle = true;
-  std::optional<std::reference_wrapper<const D>> validation{};
+  ValidationData<D> validation{};  // a dataset (or std::cref of one) of the training type
   Verbosity verbose = Verbosity::automatic;
   std::vector<Callback> callbacks{};
   GuardPolicy guards{};  // levels per guard; GuardPolicy::all(off) disables

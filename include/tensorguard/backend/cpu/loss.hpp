@@ -19,14 +19,16 @@ struct LossOps {
     *into += total;
   }
 
-  // Number of samples whose prediction the label kind calls correct.
+  // Number of samples whose prediction the label kind calls correct (multi-output kinds count
+  // each sample's fraction of correct outputs).
   template <class Labels, class T, class Label>
   static void count_correct(const T* y, const Label* labels, std::size_t width, std::size_t n,
                             T threshold, double* into) {
-    std::size_t correct = 0;
+    double correct = 0;
     for (std::size_t s = 0; s < n; ++s)
-      correct += Labels::correct(y + s * width, labels + s * Labels::width, width, threshold);
-    *into += double(correct);
+      correct +=
+          double(Labels::correct(y + s * width, labels + s * Labels::width, width, threshold));
+    *into += correct;
   }
 
   // Reductions for the training guards, each added to a slot of the step record.
