@@ -124,7 +124,7 @@ static_assert(ends_with<model_verdict<Input<Shape<9, 9, 1>>, Conv2D<2, Kernel<3>
                                       GlobalAveragePool2D>,
                         fix_remove_this_Flatten<at_layer<3, Flatten>>>);
 static_assert(ends_with<model_verdict<Input<Shape<28, 28>>, MaxPool2D<Pool<2>>>,
-                        fix_declare_the_channel_axis<Input<Shape<28, 28, 1>>>>);
+                        fix_insert_before_it<Reshape<Shape<28, 28, 1>>>>);
 // The suggested fixes themselves compile.
 static_assert(Sequential<Input<Shape<100>>, Dense<784>, Reshape<Shape<28, 28, 1>>,
                          Conv2D<4, Kernel<3>>>::valid);
@@ -162,4 +162,40 @@ static_assert(
               fix_concatenate_channels_with_axis_minus_1_axes_are_H_W_C>);
 static_assert(ends_with<model_verdict<Input<Shape<784>>, Reshape<Shape<28, 27, 1>>>,
                         fix_keep_the_element_count_e_g<Shape<28, 28, 1>>>);
+// Found by an audit written from the docs alone: fixes that kept the width, a rank fix inside a
+// Residual, a decoder's Reshape, a loss after a layer without activation, image outputs.
+template <class Net, class Loss>
+using loss_verdict = detail::verdict_of<detail::loss_verdict<Net, Loss>()>;
+static_assert(ends_with<loss_verdict<Sequential<Input<Shape<8>>, Dense<5, Softmax>>,
+                                     loss::BinaryCrossentropy>,
+                        fix_make_the_last_layer<Dense<5, Sigmoid>>>);
+static_assert(ends_with<loss_verdict<Sequential<Input<Shape<8>>, Dense<2, Softmax>>,
+                                     loss::BinaryCrossentropy>,
+                        fix_make_the_last_layer<Dense<1, Sigmoid>>>);
+static_assert(
+    std::is_same_v<
+        loss_verdict<Sequential<Input<Shape<8>>, Dense<3, Softmax>, BatchNormalization>,
+                     loss::SparseCategoricalCrossentropy>,
+        model_error<with_loss<loss::SparseCategoricalCrossentropy>, at_layer<3, BatchNormalization>,
+                    probability_loss_on_an_output_without_activation<BatchNormalization>,
+                    fix_append<Activation<Softmax>>>>);
+static_assert(
+    std::is_same_v<
+        model_verdict<Input<Shape<16, 16, 8>>, Residual<Conv2D<8, Kernel<3>, Same>, Dense<8>>>,
+        model_error<at_layer<2, Residual<Conv2D<8, Kernel<3>, Same>, Dense<8>>>,
+                    in_the_residual_layers, at_layer<2, Dense<8>>,
+                    needs_rank_1_input_but_gets<Shape<16, 16, 8>>,
+                    fix_for_a_Dense_on_each_pixel_use<Conv2D<8, Kernel<1>>>>>);
+static_assert(ends_with<model_verdict<Input<Shape<16, 16, 8>>,
+                                      Residual<Conv2D<8, Kernel<3>, Same, Stride<2>>>>,
+                        fix_use_Stride_1_and_Same_padding_in_the_residual_layers>);
+static_assert(ends_with<model_verdict<Input<Shape<8>>, Dense<128, ReLU>, Reshape<Shape<7, 7, 4>>>,
+                        fix_make_the_layer_before_it<Dense<196, ReLU>>>);
+static_assert(ends_with<model_verdict<Input<Shape<128>>, Reshape<Shape<7, 7, 4>>>,
+                        fix_keep_the_element_count_e_g<Shape<8, 8, 2>>>);
+using Decoder = Sequential<Input<Shape<8>>, Dense<64>, Reshape<Shape<8, 8, 1>>,
+                           Conv2D<1, Kernel<3>, Same, Sigmoid>>;
+static_assert(ends_with<data_verdict<Decoder, loss::MeanSquaredError,
+                                     Dataset<Shape<8>, Real<Shape<7, 7, 1>>>>,
+                        fix_make_the_output_shape<Shape<7, 7, 1>>>);
 }  // namespace verdicts

@@ -13,6 +13,7 @@ struct fix_end_path_with;
 template <class Layer>
 struct fix_end_the_residual_layers_with;
 struct fix_use_Same_padding_and_equal_strides_in_every_path;
+struct fix_use_Stride_1_and_Same_padding_in_the_residual_layers;
 template <class S>
 struct fix_give_every_path_the_shape;
 
@@ -28,7 +29,9 @@ consteval auto sum_fix() {
     return std::type_identity<fix_give_every_path_the_shape<Want>>{};
   else if constexpr (Want::rank == 3 &&
                      (Want::dims[0] != Got::dims[0] || Want::dims[1] != Got::dims[1]))
-    return std::type_identity<fix_use_Same_padding_and_equal_strides_in_every_path>{};
+    return std::type_identity<
+        std::conditional_t<Residual, fix_use_Stride_1_and_Same_padding_in_the_residual_layers,
+                           fix_use_Same_padding_and_equal_strides_in_every_path>>{};
   else if constexpr (Residual)
     return std::type_identity<fix_end_the_residual_layers_with<end_with>>{};
   else
@@ -37,7 +40,7 @@ consteval auto sum_fix() {
 
 template <class Where, bool Residual, class In, class... Branches>
 consteval auto sum_verdict() {
-  constexpr auto branches = branches_verdict<Where, In, Branches...>();
+  constexpr auto branches = paths_verdict<Where, Residual, In, Branches...>();
   using first = branch_output<std::tuple_element_t<0, std::tuple<Branches...>>, In>;
   if constexpr (!is_passed<typename decltype(branches)::type>) {
     return branches;

@@ -9,7 +9,7 @@ template <class... Layers>
 struct Branch {
   // The branch's checks and output shape for a given input.
   template <class In>
-  using scan = detail::scan_layers<1, In, void, Layers...>;
+  using scan = detail::scan_layers<detail::layers_of_a_path, 1, In, void, Layers...>;
   template <class In, class M, std::size_t Position>
   struct Layer : detail::Chain<In, M, 1, Layers...> {};
 };

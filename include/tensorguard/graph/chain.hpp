@@ -15,6 +15,7 @@
 #include "../layers/conv2d.hpp"
 #include "../layers/dense.hpp"
 #include "../layers/input.hpp"
+#include "../layers/reshape.hpp"
 
 namespace tensorguard {
 struct Input_appears_again_only_layer_1_is_Input;
@@ -31,8 +32,6 @@ struct Activation;
 template <class Got>
 struct needs_rank_3_input_height_width_channels_but_gets;
 struct fix_add_a_channel_axis_e_g_Shape_H_W_1;
-template <class Corrected>
-struct fix_declare_the_channel_axis;
 template <class Layer>
 struct fix_insert_before_it;
 template <class Where>
@@ -44,6 +43,12 @@ struct needs_rank_1_input_but_gets;
 struct fix_insert_Flatten_before_it;
 template <class Conv>
 struct fix_for_a_Dense_on_each_pixel_use;
+template <class From, class To>
+struct reshape_must_keep_the_element_count;
+template <class Suggestion>
+struct fix_keep_the_element_count_e_g;
+template <class Layer>
+struct fix_make_the_layer_before_it;
 struct Flatten;
 struct GlobalAveragePool2D;
 template <class To>
@@ -69,20 +74,8 @@ struct output_activation_of<Spec> {
   using type = typename Spec::activation;
 };
 
-// An image of N values: the largest square side s with s * s dividing N, and N / (s * s) channels.
-template <std::size_t N>
-consteval std::size_t image_side() {
-  std::size_t side = 1;
-  for (std::size_t s = 1; s * s <= N; ++s)
-    if (N % (s * s) == 0) side = s;
-  return side;
-}
-template <std::size_t N>
-using image_shape_of =
-    Shape<image_side<N>(), image_side<N>(), N / (image_side<N>() * image_side<N>())>;
-
 // A rank error's fix depends on the layer before: a Flatten too early is moved (or removed before
-// a global pooling), a flat vector is reshaped, a 2-D input gets its channel axis.
+// a global pooling), a flat vector or a 2-D image is reshaped.
 template <class Spec, class Previous, class In, std::size_t Position>
 struct rank_3_fix {
   using type = fix_add_a_channel_axis_e_g_Shape_H_W_1;
@@ -92,9 +85,10 @@ requires(In::rank == 1 &&
          !std::is_same_v<Previous, Flatten>) struct rank_3_fix<Spec, Previous, In, Position> {
   using type = fix_insert_before_it<Reshape<image_shape_of<In::size>>>;
 };
-template <class Spec, class S, class T, std::size_t H, std::size_t W, std::size_t Position>
-struct rank_3_fix<Spec, Input<S, T>, Shape<H, W>, Position> {
-  using type = fix_declare_the_channel_axis<Input<Shape<H, W, 1>, T>>;
+// A grey image without its channel axis: a Reshape keeps the data's shape as it is.
+template <class Spec, class Previous, std::size_t H, std::size_t W, std::size_t Position>
+struct rank_3_fix<Spec, Previous, Shape<H, W>, Position> {
+  using type = fix_insert_before_it<Reshape<Shape<H, W, 1>>>;
 };
 template <class Spec, class In, std::size_t Position>
 struct rank_3_fix<Spec, Flatten, In, Position> {
@@ -103,32 +97,47 @@ struct rank_3_fix<Spec, Flatten, In, Position> {
       fix_remove_this_Flatten<at_layer<Position - 1, Flatten>>,
       fix_move_this_Flatten_after_the_image_layers<at_layer<Position - 1, Flatten>>>;
 };
-template <class Verdict, class Spec, class Previous, std::size_t Position>
+// Where a layer list is: the model's own, or a path of a merge.
+struct layers_of_the_model {};
+struct layers_of_a_path {};
+
+template <class Verdict, class Context, class Spec, class Previous, std::size_t Position>
 struct with_context_fix {
   using type = Verdict;
 };
-template <class Where, class In, class Spec, class Previous, std::size_t Position>
+template <class Where, class In, class Context, class Spec, class Previous, std::size_t Position>
 struct with_context_fix<model_error<Where, needs_rank_3_input_height_width_channels_but_gets<In>,
                                     fix_add_a_channel_axis_e_g_Shape_H_W_1>,
-                        Spec, Previous, Position> {
+                        Context, Spec, Previous, Position> {
   using type = model_error<Where, needs_rank_3_input_height_width_channels_but_gets<In>,
                            typename rank_3_fix<Spec, Previous, In, Position>::type>;
 };
 
-// A Dense first in a branch over an image: the merge joins images, so a Flatten there would only
-// move the error to the merge; a 1x1 convolution is the same Dense applied to each pixel.
+// A Reshape whose count a Dense before it sets (a decoder): that Dense makes the count.
+template <class Where, class In, class To, class Suggested, class Context, class Spec,
+          std::size_t Units, class... Options, std::size_t Position>
+struct with_context_fix<model_error<Where, reshape_must_keep_the_element_count<In, To>,
+                                    fix_keep_the_element_count_e_g<Suggested>>,
+                        Context, Spec, Dense<Units, Options...>, Position> {
+  using type = model_error<Where, reshape_must_keep_the_element_count<In, To>,
+                           fix_make_the_layer_before_it<Dense<To::size, Options...>>>;
+};
+
+// A Dense in a merge's path over an image: the merge joins images (a Residual adds the input),
+// so a Flatten there would only move the error to the merge; a 1x1 convolution is the same Dense
+// applied to each pixel.
 template <class Where, std::size_t H, std::size_t W, std::size_t C, std::size_t Units,
-          class... Options>
+          class... Options, class Previous, std::size_t Position>
 struct with_context_fix<
     model_error<Where, needs_rank_1_input_but_gets<Shape<H, W, C>>, fix_insert_Flatten_before_it>,
-    Dense<Units, Options...>, void, 1> {
+    layers_of_a_path, Dense<Units, Options...>, Previous, Position> {
   using type =
       model_error<Where, needs_rank_1_input_but_gets<Shape<H, W, C>>,
                   fix_for_a_Dense_on_each_pixel_use<Conv2D<Units, Kernel<1, 1>, Options...>>>;
 };
 
 // The verdict for one element of a layer list, given the element before it.
-template <class Spec, class In, std::size_t Position, class Previous>
+template <class Context, class Spec, class In, std::size_t Position, class Previous>
 consteval auto layer_verdict() {
   using where = at_layer<Position, Spec>;
   if constexpr (is_input<Spec>)
@@ -143,29 +152,30 @@ consteval auto layer_verdict() {
     return fail<where, Softmax_applied_twice_after<at_layer<Position - 1, Previous>>,
                 fix_remove_this_Activation>;
   else
-    return std::type_identity<typename with_context_fix<
-        verdict_of<Spec::template diagnose<In, Position>()>, Spec, Previous, Position>::type>{};
+    return std::type_identity<
+        typename with_context_fix<verdict_of<Spec::template diagnose<In, Position>()>, Context,
+                                  Spec, Previous, Position>::type>{};
 }
 
 // Checks a layer list front to back, computing each input shape from the one before, and
 // stops at the first failure. Never instantiates a layer, so it cannot cascade.
-template <std::size_t Position, class In, class Previous, class... Specs>
+template <class Context, std::size_t Position, class In, class Previous, class... Specs>
 struct scan_layers {
   using verdict = passed;
   using output = In;
 };
-template <class Verdict, std::size_t Position, class In, class Spec, class... Rest>
+template <class Verdict, class Context, std::size_t Position, class In, class Spec, class... Rest>
 struct scan_rest {
   using verdict = Verdict;
   using output = In;
 };
-template <std::size_t Position, class In, class Spec, class... Rest>
-struct scan_rest<passed, Position, In, Spec, Rest...>
-    : scan_layers<Position + 1, typename Spec::template output<In>, Spec, Rest...> {};
-template <std::size_t Position, class In, class Previous, class Spec, class... Rest>
-struct scan_layers<Position, In, Previous, Spec, Rest...>
-    : scan_rest<verdict_of<layer_verdict<Spec, In, Position, Previous>()>, Position, In, Spec,
-                Rest...> {};
+template <class Context, std::size_t Position, class In, class Spec, class... Rest>
+struct scan_rest<passed, Context, Position, In, Spec, Rest...>
+    : scan_layers<Context, Position + 1, typename Spec::template output<In>, Spec, Rest...> {};
+template <class Context, std::size_t Position, class In, class Previous, class Spec, class... Rest>
+struct scan_layers<Context, Position, In, Previous, Spec, Rest...>
+    : scan_rest<verdict_of<layer_verdict<Context, Spec, In, Position, Previous>()>, Context,
+                Position, In, Spec, Rest...> {};
 
 template <class... Ts>
 struct type_list {};

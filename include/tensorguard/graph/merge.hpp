@@ -11,6 +11,7 @@
 namespace tensorguard {
 template <std::size_t Path, class Layer>
 struct path_is_a_bare_layer_not_a_Branch;
+struct in_the_residual_layers;
 template <class Example>
 struct fix_wrap_each_path_in_Branch_e_g;
 struct needs_at_least_two_branches;
@@ -35,13 +36,15 @@ using branch_output = typename branch_shapes<B>::template output<In>;
 
 // Checks every branch of a merge; a failure inside branch k reads
 // at_layer<merge position, Merge>, in_branch<k>, at_layer<position in the branch, Layer>, ...
-template <class Where, class In, class... Branches, std::size_t... K>
+// (In a Residual, whose only written path is its second, the tag is in_the_residual_layers.)
+template <class Where, bool Residual, class In, class... Branches, std::size_t... K>
 consteval auto each_branch_verdict(std::index_sequence<K...>) {
   return std::type_identity<typename first_failure<prefixed_t<
-      typename Branches::template scan<In>::verdict, Where, in_branch<K + 1>>...>::type>{};
+      typename Branches::template scan<In>::verdict, Where,
+      std::conditional_t<Residual, in_the_residual_layers, in_branch<K + 1>>>...>::type>{};
 }
-template <class Where, class In, class... Branches>
-consteval auto branches_verdict() {
+template <class Where, bool Residual, class In, class... Branches>
+consteval auto paths_verdict() {
   if constexpr (!(is_branch<Branches> && ...)) {
     constexpr std::size_t bare = [] {
       const bool branch[] = {is_branch<Branches>...};
@@ -55,8 +58,13 @@ consteval auto branches_verdict() {
   } else if constexpr (sizeof...(Branches) < 2)
     return fail<Where, needs_at_least_two_branches>;
   else
-    return each_branch_verdict<Where, In, Branches...>(
+    return each_branch_verdict<Where, Residual, In, Branches...>(
         std::make_index_sequence<sizeof...(Branches)>{});
+}
+
+template <class Where, class In, class... Branches>
+consteval auto branches_verdict() {
+  return paths_verdict<Where, false, In, Branches...>();
 }
 
 template <class In, class M, class... Branches>

@@ -11,6 +11,18 @@ template <class Suggestion>
 struct fix_keep_the_element_count_e_g;
 
 namespace detail {
+// An image of N values: the largest square side s with s * s dividing N, and N / (s * s) channels.
+template <std::size_t N>
+consteval std::size_t image_side() {
+  std::size_t side = 1;
+  for (std::size_t s = 1; s * s <= N; ++s)
+    if (N % (s * s) == 0) side = s;
+  return side;
+}
+template <std::size_t N>
+using image_shape_of =
+    Shape<image_side<N>(), image_side<N>(), N / (image_side<N>() * image_side<N>())>;
+
 // The axis of To that, alone changed, makes To hold N values (the smallest change wins); rank if
 // none does.
 template <std::size_t N, class To>
@@ -27,10 +39,10 @@ consteval std::size_t reshape_axis_to_change() {
   }
   return best;
 }
-// A shape of N values near To: To with one axis changed, else Shape<N>.
+// A shape of N values near To: To with one axis changed, else an image for an image, else Shape<N>.
 template <std::size_t N, class To, std::size_t Axis = reshape_axis_to_change<N, To>()>
 struct reshape_suggestion {
-  using type = Shape<N>;
+  using type = std::conditional_t<To::rank == 3, image_shape_of<N>, Shape<N>>;
 };
 template <std::size_t N, class To, std::size_t Axis>
 requires(Axis < To::rank) struct reshape_suggestion<N, To, Axis> {

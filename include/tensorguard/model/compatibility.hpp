@@ -10,6 +10,7 @@
 #include "../activations/softmax.hpp"
 #include "../data/labels.hpp"
 #include "../detail/diagnostics.hpp"
+#include "../layers/activation.hpp"
 #include "../layers/dense.hpp"
 #include "../layers/input.hpp"
 #include "../losses/loss.hpp"
@@ -34,14 +35,16 @@ struct fix_make_the_last_layer_Linear_or_use_the_loss_without_FromLogits;
 template <class Activation>
 struct from_logits_loss_needs_a_Linear_output_but_gets;
 struct probability_loss_on_a_Linear_output_of_logits;
+template <class LastLayer>
+struct probability_loss_on_an_output_without_activation;
+template <class Activation>
+struct fix_give_the_last_layer_the_activation;
 struct fix_end_with_Softmax_or_use_FromLogits_of_the_loss;
 struct fix_end_with_Sigmoid_or_use_FromLogits_of_the_loss;
 template <class Activation>
 struct categorical_loss_needs_a_Softmax_output_but_gets;
-struct fix_make_the_last_layer_Dense_K_Softmax;
 template <class Activation>
 struct binary_crossentropy_needs_a_Sigmoid_output_but_gets;
-struct fix_make_the_last_layer_Dense_1_Sigmoid;
 struct none;  // the output layer names no activation (a merge or shape-only layer)
 
 // Data and model.
@@ -95,6 +98,8 @@ template <class Layer>
 struct fix_make_the_last_layer;
 template <class Layer>
 struct fix_append;
+template <class S>
+struct fix_make_the_output_shape;
 
 namespace detail {
 
@@ -116,10 +121,34 @@ struct named_activation_of<void> {
 template <class A>
 using named_activation = typename named_activation_of<A>::type;
 
+template <class Spec>
+inline constexpr bool is_dense = false;
+template <std::size_t Units, class... Options>
+inline constexpr bool is_dense<Dense<Units, Options...>> = true;
+
+// The output layer with activation A instead: the last Dense with A (its width kept), an
+// Activation<A> after a layer that has none, or A on whatever layer ends the model.
+template <class Net, class A>
+consteval auto activation_fix() {
+  using Act = named_activation<typename Net::output_activation>;
+  constexpr std::size_t width = Net::output_shape::size;
+  // Two Softmax outputs for binary cross-entropy: the two classes are one Sigmoid unit.
+  constexpr bool two_class_softmax =
+      width == 2 && std::is_same_v<A, Sigmoid> && std::is_same_v<Act, Softmax>;
+  if constexpr (is_dense<typename Net::last_layer>)
+    return std::type_identity<fix_make_the_last_layer<Dense<two_class_softmax ? 1 : width, A>>>{};
+  else if constexpr (std::is_same_v<Act, none>)
+    return std::type_identity<fix_append<Activation<A>>>{};
+  else
+    return std::type_identity<fix_give_the_last_layer_the_activation<A>>{};
+}
+template <class Net, class A>
+using activation_fix_t = typename decltype(activation_fix<Net, A>())::type;
+
 // A probability loss needs the activation that makes its probabilities (Wanted); its
 // from-logits form needs a Linear output.
-template <class Loss, class Where, class Act, class Wanted, class FixLogitsOutput,
-          template <class> class WrongActivation, class FixWrongActivation>
+template <class Net, class Loss, class Where, class Act, class Wanted, class FixLogitsOutput,
+          template <class> class WrongActivation>
 consteval auto output_activation_verdict() {
   if constexpr (loss::is_from_logits<Loss>) {
     if constexpr (std::is_same_v<Act, Sigmoid> || std::is_same_v<Act, Softmax>)
@@ -130,11 +159,15 @@ consteval auto output_activation_verdict() {
                   fix_make_the_last_layer_Linear_or_use_the_loss_without_FromLogits>;
     else
       return pass;
-  } else if constexpr (std::is_same_v<Act, Linear> || std::is_same_v<Act, none>) {
+  } else if constexpr (std::is_same_v<Act, none>) {
+    return fail<with_loss<Loss>, Where,
+                probability_loss_on_an_output_without_activation<typename Net::last_layer>,
+                fix_append<Activation<Wanted>>>;
+  } else if constexpr (std::is_same_v<Act, Linear>) {
     return fail<with_loss<Loss>, Where, probability_loss_on_a_Linear_output_of_logits,
                 FixLogitsOutput>;
   } else if constexpr (!std::is_same_v<Act, Wanted>) {
-    return fail<with_loss<Loss>, Where, WrongActivation<Act>, FixWrongActivation>;
+    return fail<with_loss<Loss>, Where, WrongActivation<Act>, activation_fix_t<Net, Wanted>>;
   } else {
     return pass;
   }
@@ -153,10 +186,9 @@ consteval auto loss_verdict() {
   } else if constexpr (!Net::valid || Loss::family == Family::regression) {
     return pass;  // an invalid model is reported by Sequential
   } else if constexpr (Loss::family == Family::binary) {
-    return output_activation_verdict<Loss, where, Act, Sigmoid,
+    return output_activation_verdict<Net, Loss, where, Act, Sigmoid,
                                      fix_end_with_Sigmoid_or_use_FromLogits_of_the_loss,
-                                     binary_crossentropy_needs_a_Sigmoid_output_but_gets,
-                                     fix_make_the_last_layer_Dense_1_Sigmoid>();
+                                     binary_crossentropy_needs_a_Sigmoid_output_but_gets>();
   } else {  // categorical and sparse categorical
     if constexpr (Out::rank != 1)
       return fail<with_loss<Loss>, where, categorical_loss_needs_a_rank_1_output_but_gets<Out>,
@@ -165,10 +197,9 @@ consteval auto loss_verdict() {
       return fail<with_loss<Loss>, where, categorical_loss_needs_at_least_2_outputs_but_gets<Out>,
                   fix_for_two_classes_use_BinaryCrossentropy_after_Dense_1_Sigmoid>;
     else
-      return output_activation_verdict<Loss, where, Act, Softmax,
+      return output_activation_verdict<Net, Loss, where, Act, Softmax,
                                        fix_end_with_Softmax_or_use_FromLogits_of_the_loss,
-                                       categorical_loss_needs_a_Softmax_output_but_gets,
-                                       fix_make_the_last_layer_Dense_K_Softmax>();
+                                       categorical_loss_needs_a_Softmax_output_but_gets>();
   }
 }
 
@@ -248,19 +279,18 @@ constexpr bool label_width_matches() {
     return L::width == Out::size;
 }
 
-template <class Spec>
-inline constexpr bool is_dense = false;
-template <std::size_t Units, class... Options>
-inline constexpr bool is_dense<Dense<Units, Options...>> = true;
-
 // The output layer the labels need: the last Dense with the labels' width, or one appended.
 template <class Net, class L>
 consteval auto width_fix() {
   constexpr std::size_t units = L::kind == LabelKind::class_index ? L::classes : L::width;
   using Act = named_activation<typename Net::output_activation>;
-  using layer = std::conditional_t<std::is_same_v<Act, Linear> || std::is_same_v<Act, none>,
-                                   Dense<units>, Dense<units, Act>>;
-  if constexpr (is_dense<typename Net::last_layer>)
+  // One unit cannot be a Softmax: binary labels and single targets take a Sigmoid.
+  using Kept = std::conditional_t<units == 1 && std::is_same_v<Act, Softmax>, Sigmoid, Act>;
+  using layer = std::conditional_t<std::is_same_v<Kept, Linear> || std::is_same_v<Kept, none>,
+                                   Dense<units>, Dense<units, Kept>>;
+  if constexpr (Net::output_shape::rank != 1 && requires { typename L::shape; })
+    return std::type_identity<fix_make_the_output_shape<typename L::shape>>{};
+  else if constexpr (is_dense<typename Net::last_layer>)
     return std::type_identity<fix_make_the_last_layer<layer>>{};
   else
     return std::type_identity<fix_append<layer>>{};
@@ -291,7 +321,9 @@ consteval auto data_verdict() {
   } else if constexpr (!std::is_same_v<typename Net::scalar, typename D::scalar>) {
     return fail<dataset_element_type_differs_from_model<typename Net::scalar, typename D::scalar>,
                 fix_use_the_same_T_in_Input_Shape_T_and_Dataset_S_L_T>;
-  } else if constexpr (!WithLabels || !Net::valid || !is_loss<Loss>) {
+  } else if constexpr (!WithLabels || !Net::valid || !is_loss<Loss> ||
+                       !is_passed<verdict_of<loss_verdict<Net, Loss>()>>) {
+    // The model's and the loss's own errors are reported where the Model is declared.
     return pass;
   } else if constexpr (!is_passed<
                            verdict_of<labels_verdict<Net, Loss, typename D::labels_type>()>>) {

@@ -107,6 +107,8 @@ class Model {
   // The loss against the output layer (the model's own checks run in Sequential).
   using loss_verdict = detail::verdict_of<detail::loss_verdict<Net, Loss>()>;
   static_assert(sizeof(typename detail::report<loss_verdict>::model_is_valid));  // errors.md
+  // After a failed model or loss check, fit and the others compile to nothing: one error only.
+  static constexpr bool checks_passed = Net::valid && detail::is_passed<loss_verdict>;
 
   static constexpr std::size_t parameter_count = Net::parameter_count;
   static constexpr std::size_t state_count = Net::state_count;
@@ -148,7 +150,7 @@ class Model {
   History fit(const D& train, const FitOptions<D>& options = {}) {
     using verdict = detail::data_verdict_t<Net, Loss, D>;
     static_assert(sizeof(typename detail::report<verdict>::model_is_valid));  // docs/errors.md
-    if constexpr (detail::is_passed<verdict>)
+    if constexpr (detail::is_passed<verdict> && checks_passed)
       return detail::fit_loop(*this, train, options);
     else
       return {};
@@ -161,7 +163,7 @@ class Model {
     using verdict = detail::data_verdict_t<Net, Loss, D>;
     static_assert(sizeof(typename detail::report<verdict>::model_is_valid));  // docs/errors.md
     GuardReport report;
-    if constexpr (detail::is_passed<verdict>) {
+    if constexpr (detail::is_passed<verdict> && checks_passed) {
       detail::check_fit_options(train, options);
       detail::GuardSink sink(options.guards, report);
       check_data_guards(train, options.validation ? &options.validation->get() : nullptr,
@@ -174,7 +176,7 @@ class Model {
   Evaluation evaluate(const D& data, std::size_t batch_size = 256) {
     using verdict = detail::data_verdict_t<Net, Loss, D>;
     static_assert(sizeof(typename detail::report<verdict>::model_is_valid));  // docs/errors.md
-    if constexpr (detail::is_passed<verdict>) {
+    if constexpr (detail::is_passed<verdict> && checks_passed) {
       if (data.size() == 0) throw std::invalid_argument("evaluate: the dataset is empty");
       check_held_out(data, "evaluation", true);
       return evaluate_checked(data, batch_size);
@@ -197,7 +199,7 @@ class Model {
     using verdict = detail::data_verdict_t<Net, Loss, D>;
     static_assert(sizeof(typename detail::report<verdict>::model_is_valid));  // docs/errors.md
     LearningRateSearch out;
-    if constexpr (detail::is_passed<verdict>) {
+    if constexpr (detail::is_passed<verdict> && checks_passed) {
       detail::check_search_options(options, train.size());
       check_usable(train, "training");
       Buf params(parameter_count), state(state_count);
@@ -247,7 +249,7 @@ class Model {
                                                          std::size_t batch_size = 256) {
     using verdict = detail::data_verdict_t<Net, Loss, D, /*WithLabels=*/false>;
     static_assert(sizeof(typename detail::report<verdict>::model_is_valid));  // docs/errors.md
-    if constexpr (detail::is_passed<verdict>) {
+    if constexpr (detail::is_passed<verdict> && checks_passed) {
       check_held_out(data, "prediction", false);
       return predict_rows(data.inputs(), batch_size);
     } else {

@@ -58,8 +58,8 @@ consteval auto model_verdict() {
   else if constexpr (sizeof...(Layers) == 0)
     return fail<at_layer<1, First>, model_has_no_layer_after_Input>;
   else
-    return std::type_identity<
-        typename scan_layers<2, typename First::shape, First, Layers...>::verdict>{};
+    return std::type_identity<typename scan_layers<layers_of_the_model, 2, typename First::shape,
+                                                   First, Layers...>::verdict>{};
 }
 
 template <class First, class... Layers>
