@@ -29,30 +29,17 @@ struct Softmax_applied_twice_after;
 struct fix_remove_this_Activation;
 template <class A>
 struct Activation;
-template <class Got>
-struct needs_rank_3_input_height_width_channels_but_gets;
-struct fix_add_a_channel_axis_e_g_Shape_H_W_1;
 template <class Layer>
 struct fix_insert_before_it;
 template <class Where>
 struct fix_remove_this_Flatten;
 template <class Where>
 struct fix_move_this_Flatten_after_the_image_layers;
-template <class Got>
-struct needs_rank_1_input_but_gets;
-struct fix_insert_Flatten_before_it;
 template <class Conv>
 struct fix_for_a_Dense_on_each_pixel_use;
-template <class From, class To>
-struct reshape_must_keep_the_element_count;
-template <class Suggestion>
-struct fix_keep_the_element_count_e_g;
 template <class Layer>
 struct fix_make_the_layer_before_it;
-struct Flatten;
 struct GlobalAveragePool2D;
-template <class To>
-struct Reshape;
 }  // namespace tensorguard
 
 namespace tensorguard::detail {
