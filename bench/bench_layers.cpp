@@ -9,6 +9,9 @@
 
 #include <string>
 #include <tensorguard/tensorguard.hpp>
+#ifdef TG_BENCH_CUDA
+#include <tensorguard/backend/cuda.hpp>
+#endif
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -21,12 +24,16 @@ namespace {
 using bench::Cnn;
 using bench::Mlp;
 
-// One layer with its parameters, inputs and output gradients, as a model would hold them.
+// One layer with its parameters, inputs and output gradients, as a model would hold them, in
+// the backend's memory. A device backend is waited for after each call (finish()), so a GPU's
+// times are whole calls, launch included.
 template <class L, class Backend>
 struct LayerBench {
+  using Memory = typename Backend::memory;
+  using Buf = typename Memory::template buffer<float>;
   L layer;
   Backend backend;
-  tg::Buffer<float> params, grads, state, x, y, dy, dx;
+  Buf params, grads, state, x, y, dy, dx;
   std::size_t batch;
 
   explicit LayerBench(std::size_t n)
@@ -38,23 +45,29 @@ struct LayerBench {
         dy(n * L::output_shape::size),
         dx(n * L::input_shape::size),
         batch(n) {
-    backend.set_threads(1);
-    tg::ParameterSlots<tg::HostTensors<float>> slots{params.data(), grads.data(), state.data()};
+    if constexpr (requires { backend.set_threads(1u); }) backend.set_threads(1);
+    tg::ParameterSlots<tg::Tensors<Memory, float>> slots{params.data(), grads.data(), state.data()};
     layer.attach(slots);
     tg::Rng rng(1);
     std::vector<float> initial_params(L::parameter_count + 1), initial_state(L::state_count + 1);
     tg::InitialValues<float> initial{initial_params.data(), nullptr, initial_state.data()};
     layer.initialize(initial, rng);
-    std::copy(initial_params.begin(), initial_params.end(), params.begin());
-    std::copy(initial_state.begin(), initial_state.end(), state.begin());
+    backend.upload(initial_params.data(), params.data(), initial_params.size());
+    backend.upload(initial_state.data(), state.data(), initial_state.size());
     layer.reserve(n);
-    for (auto& v : x) v = float(rng.uniform(-1, 1));
-    for (auto& v : dy) v = float(rng.uniform(-1, 1)) / float(n);
+    std::vector<float> host_x(x.size()), host_dy(dy.size());
+    for (auto& v : host_x) v = float(rng.uniform(-1, 1));
+    for (auto& v : host_dy) v = float(rng.uniform(-1, 1)) / float(n);
+    backend.upload(host_x.data(), x.data(), host_x.size());
+    backend.upload(host_dy.data(), dy.data(), host_dy.size());
   }
   void forward() { layer.forward(backend, x.data(), y.data(), batch, tg::Mode::training); }
   void backward(bool input_gradient) {
-    layer.backward(backend, x.data(), y.data(), dy.data(), input_gradient ? dx.data() : nullptr,
-                   batch);
+    layer.backward(backend, x.data(), y.data(), dy.data(),
+                   input_gradient ? dx.data() : typename Memory::template pointer<float>{}, batch);
+  }
+  void finish() {
+    if constexpr (requires { backend.synchronize(); }) backend.synchronize();
   }
 };
 
@@ -63,6 +76,7 @@ void forward(benchmark::State& state) {
   LayerBench<L, Backend> b(std::size_t(state.range(0)));
   for (auto _ : state) {
     b.forward();
+    b.finish();
     benchmark::ClobberMemory();
   }
   state.SetItemsProcessed(std::int64_t(state.iterations()) * state.range(0));
@@ -77,6 +91,7 @@ void backward(benchmark::State& state) {
   b.forward();
   for (auto _ : state) {
     b.backward(InputGradient);
+    b.finish();
     benchmark::ClobberMemory();
   }
   state.SetItemsProcessed(std::int64_t(state.iterations()) * state.range(0));
@@ -89,7 +104,7 @@ void backward(benchmark::State& state) {
 // input's memory on inside a model, so it has none).
 template <class Net, class Backend>
 void register_layers(const std::string& model) {
-  using Body = typename Net::body;
+  using Body = typename Net::template body_on<typename Backend::memory>;
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (
         [&] {
@@ -121,6 +136,12 @@ void register_layers(const std::string& model) {
 int main(int argc, char** argv) {
   register_layers<Mlp, tg::Cpu>("MLP");
   register_layers<Cnn, tg::Cpu>("CNN");
+#ifdef TG_BENCH_CUDA
+  if (tg::cuda::device_problem().empty()) {  // a GPU is here
+    register_layers<Mlp, tg::Cuda>("MLP");
+    register_layers<Cnn, tg::Cuda>("CNN");
+  }
+#endif
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

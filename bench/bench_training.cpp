@@ -10,6 +10,9 @@
 
 #include <map>
 #include <tensorguard/tensorguard.hpp>
+#ifdef TG_BENCH_CUDA
+#include <tensorguard/backend/cuda.hpp>
+#endif
 
 #include "models.hpp"
 
@@ -36,11 +39,11 @@ const Data& synthetic(std::size_t n) {
   }();
 }
 
-template <class Net>
+template <class Net, class Backend = tg::Cpu>
 void train_step(benchmark::State& state) {
   const auto batch = std::size_t(state.range(0));
   const auto& data = synthetic(1024).first(batch);
-  tg::Model<Net, tg::loss::SparseCategoricalCrossentropy> model;
+  tg::Model<Net, tg::loss::SparseCategoricalCrossentropy, Backend> model;
   const tg::FitOptions<Data> once{
       .epochs = 1, .batch_size = batch, .shuffle = false, .verbose = tg::Verbosity::silent};
   model.fit(data, once);
@@ -162,4 +165,21 @@ BENCHMARK(train_step_working_set<Cnn>)
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(predict<Mlp>)->ArgsProduct({{32, 64, 128, 256}, {1, 2}})->Unit(benchmark::kMillisecond);
 BENCHMARK(predict<Cnn>)->ArgsProduct({{32, 64, 128, 256}, {1, 2}})->Unit(benchmark::kMillisecond);
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+#ifdef TG_BENCH_CUDA
+  if (tg::cuda::device_problem().empty()) {  // a GPU is here: its training steps too
+    benchmark::RegisterBenchmark("train_step<Mlp, Cuda>", train_step<Mlp, tg::Cuda>)
+        ->Arg(64)
+        ->Arg(1024)
+        ->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark("train_step<Cnn, Cuda>", train_step<Cnn, tg::Cuda>)
+        ->Arg(64)
+        ->Arg(1024)
+        ->Unit(benchmark::kMicrosecond);
+  }
+#endif
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+}

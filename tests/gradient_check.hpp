@@ -36,11 +36,11 @@ struct GradientReport {
 };
 
 // Labels default to what the loss takes, sized to the model's output.
-template <class Net, class Loss, class Labels>
+template <class Net, class Loss, class Labels, class Backend = tg::DefaultBackend>
 GradientReport check_gradients(std::size_t batch = 3, tg::Mode mode = tg::Mode::training,
                                std::uint64_t seed = 7) {
   using D = tg::Dataset<typename Net::input_shape, Labels, double>;
-  tg::Model<Net, Loss> model{tg::optim::SGD{}, seed};
+  tg::Model<Net, Loss, Backend> model{tg::optim::SGD{}, seed};
   tg::Rng rng(seed + 1);
   std::vector<double> x(batch * Net::input_shape::size);
   for (auto& v : x) v = rng.uniform(-1.0, 1.0);

@@ -7,7 +7,7 @@ function(run)
     message(FATAL_ERROR "failed (${rc}): ${ARGV}\n${out}")
   endif()
 endfunction()
-run(${CMAKE_COMMAND} -S ${SOURCE} -B ${WORK}/build -DTG_BUILD_TESTS=OFF -DTG_BUILD_EXAMPLES=OFF
+run(${CMAKE_COMMAND} -S ${SOURCE} -B ${WORK}/build -DTG_BUILD_TESTS=OFF -DTG_BUILD_EXAMPLES=OFF -DTG_CUDA=OFF
     -DCMAKE_INSTALL_PREFIX=${WORK}/prefix)
 run(${CMAKE_COMMAND} --install ${WORK}/build)
 run(${CMAKE_COMMAND} -S ${CONSUMER} -B ${WORK}/consumer -DCMAKE_PREFIX_PATH=${WORK}/prefix

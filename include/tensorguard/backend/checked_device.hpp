@@ -107,45 +107,17 @@ struct OpScope {
   OpScope& operator=(const OpScope&) = delete;
 };
 
-// An owning array in checked device memory. Grows only, like Buffer; copies are device-to-device.
-template <class T>
-class DeviceBuffer {
- public:
-  DeviceBuffer() = default;
-  explicit DeviceBuffer(std::size_t n) { resize(n); }
-  DeviceBuffer(const DeviceBuffer& other) : DeviceBuffer(other.size_) {
+// Checked device memory for DeviceArray: the poisoned heap; copies open it.
+struct CheckedHeap {
+  static void* allocate(std::size_t bytes) { return Heap::instance().allocate(bytes); }
+  static void release(void* p) { Heap::instance().release(p); }
+  static void copy(void* dst, const void* src, std::size_t bytes) {
     OpScope open;
-    if (size_) std::memcpy(data_, other.data_, size_ * sizeof(T));
+    std::memcpy(dst, src, bytes);
   }
-  DeviceBuffer(DeviceBuffer&& other) noexcept
-      : data_(std::exchange(other.data_, nullptr)),
-        size_(std::exchange(other.size_, 0)),
-        capacity_(std::exchange(other.capacity_, 0)) {}
-  DeviceBuffer& operator=(DeviceBuffer other) noexcept {
-    std::swap(data_, other.data_);
-    std::swap(size_, other.size_);
-    std::swap(capacity_, other.capacity_);
-    return *this;
-  }
-  ~DeviceBuffer() { Heap::instance().release(data_); }
-
-  void resize(std::size_t n) {
-    if (n > capacity_) {
-      Heap::instance().release(data_);
-      data_ = static_cast<T*>(Heap::instance().allocate(n * sizeof(T)));
-      capacity_ = n;
-    }
-    size_ = n;
-  }
-  DevicePtr<T> data() { return DevicePtr<T>(data_); }
-  DevicePtr<const T> data() const { return DevicePtr<const T>(data_); }
-  std::size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
-
- private:
-  T* data_ = nullptr;
-  std::size_t size_ = 0, capacity_ = 0;
 };
+template <class T>
+using DeviceBuffer = DeviceArray<T, CheckedHeap>;
 
 // Transfers since the counters were last reset.
 struct TransferCounts {

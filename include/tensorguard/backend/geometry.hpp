@@ -2,6 +2,8 @@
 #pragma once
 #include <cstddef>
 
+#include "../detail/config.hpp"
+
 namespace tensorguard {
 
 enum class Padding { valid, same };
@@ -13,9 +15,9 @@ struct WindowGeometry {
   std::size_t pad_top, pad_left;
   std::size_t out_h, out_w;
 
-  constexpr std::size_t in_size() const { return in_h * in_w * channels; }
-  constexpr std::size_t out_positions() const { return out_h * out_w; }
-  constexpr std::size_t patch_size() const { return kernel_h * kernel_w * channels; }
+  TG_HOST_DEVICE constexpr std::size_t in_size() const { return in_h * in_w * channels; }
+  TG_HOST_DEVICE constexpr std::size_t out_positions() const { return out_h * out_w; }
+  TG_HOST_DEVICE constexpr std::size_t patch_size() const { return kernel_h * kernel_w * channels; }
 };
 
 // Output extent along one axis, as TensorFlow defines it.

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstddef>
 #include <type_traits>
+#include <utility>
 
 #include "../core/buffer.hpp"
 
@@ -48,6 +49,47 @@ class DevicePtr {
 
  private:
   T* p_ = nullptr;
+};
+
+// An owning array in a device's memory. Heap provides allocate(bytes) (zeroed memory),
+// release(p) and copy(dst, src, bytes) (device to device). Grows only, like Buffer.
+template <class T, class Heap>
+class DeviceArray {
+ public:
+  DeviceArray() = default;
+  explicit DeviceArray(std::size_t n) { resize(n); }
+  DeviceArray(const DeviceArray& other) : DeviceArray(other.size_) {
+    if (size_) Heap::copy(data_, other.data_, size_ * sizeof(T));
+  }
+  DeviceArray(DeviceArray&& other) noexcept
+      : data_(std::exchange(other.data_, nullptr)),
+        size_(std::exchange(other.size_, 0)),
+        capacity_(std::exchange(other.capacity_, 0)) {}
+  DeviceArray& operator=(DeviceArray other) noexcept {
+    std::swap(data_, other.data_);
+    std::swap(size_, other.size_);
+    std::swap(capacity_, other.capacity_);
+    return *this;
+  }
+  ~DeviceArray() { Heap::release(data_); }
+
+  void resize(std::size_t n) {
+    if (n > capacity_) {
+      T* grown = static_cast<T*>(Heap::allocate(n * sizeof(T)));
+      Heap::release(data_);
+      data_ = grown;
+      capacity_ = n;
+    }
+    size_ = n;
+  }
+  DevicePtr<T> data() { return DevicePtr<T>(data_); }
+  DevicePtr<const T> data() const { return DevicePtr<const T>(data_); }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+ private:
+  T* data_ = nullptr;
+  std::size_t size_ = 0, capacity_ = 0;
 };
 
 template <class P>

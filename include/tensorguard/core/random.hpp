@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "../detail/config.hpp"
+
 namespace tensorguard {
 
 class Rng {
@@ -83,13 +85,13 @@ class Rng {
 
 // A counter-based draw: uniform in [0, 1) from (seed, index) alone, SplitMix64 of the index in
 // the seed's stream. Any backend computes the same value for the same unit, in any order.
-inline std::uint64_t counter_bits(std::uint64_t seed, std::uint64_t index) {
+TG_HOST_DEVICE inline std::uint64_t counter_bits(std::uint64_t seed, std::uint64_t index) {
   std::uint64_t z = seed + (index + 1) * 0x9e3779b97f4a7c15ull;
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
 }
-inline double counter_uniform(std::uint64_t seed, std::uint64_t index) {
+TG_HOST_DEVICE inline double counter_uniform(std::uint64_t seed, std::uint64_t index) {
   return static_cast<double>(counter_bits(seed, index) >> 11) * 0x1.0p-53;
 }
 

@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <typeinfo>
 #include <vector>
 
 #include "../backend/cpu.hpp"
@@ -41,14 +42,19 @@
 
 #ifdef TENSORGUARD_CHECKED_DEVICE
 #include "../backend/checked_device.hpp"
+#elif defined(TENSORGUARD_CUDA)
+#include "../backend/cuda.hpp"
 #endif
 
 namespace tensorguard {
 
-// The backend a Model uses when none is named: Cpu, or CheckedDevice in builds that define
-// TENSORGUARD_CHECKED_DEVICE (the test suite's device-rules run, docs/backends.md).
+// The backend a Model uses when none is named: Cpu; Cuda in builds that define TENSORGUARD_CUDA
+// (and link tensorguard::cuda); CheckedDevice in builds that define TENSORGUARD_CHECKED_DEVICE
+// (the test suite's device-rules run). docs/backends.md.
 #ifdef TENSORGUARD_CHECKED_DEVICE
 using DefaultBackend = CheckedDevice;
+#elif defined(TENSORGUARD_CUDA)
+using DefaultBackend = Cuda;
 #else
 using DefaultBackend = Cpu;
 #endif
@@ -209,6 +215,7 @@ class Model {
       const auto generators = save_generators();
       const std::size_t batch = std::min(options.batch_size, train.size());
       prepare_training<D>(batch, train.size());
+      keep_training_data_on_device(train);
       optimizer_.reserve(backend_, parameter_count);  // a fresh optimizer for the search
       std::size_t cursor = order_.size();
       out = detail::learning_rate_search(options, [&](double rate) {
@@ -426,6 +433,7 @@ class Model {
   template <class D>
   void prepare_training(std::size_t batch, std::size_t samples) {
     runner_.template reserve<typename D::label_value>(batch, D::label_width);
+    runner_.forget_device_data();  // until keep_training_data_on_device names this fit's data
     order_.resize(samples);
     for (std::size_t i = 0; i < samples; ++i) order_[i] = i;
   }
@@ -434,9 +442,19 @@ class Model {
     runner_.reserve_record(probe_.slots());
   }
   void shuffle_order() { tensorguard::shuffle(order_.begin(), order_.end(), rng_); }
+  // fit's training set stays on the device when the backend gathers there and it fits.
+  template <class D>
+  void keep_training_data_on_device(const D& data) {
+    runner_.keep_on_device(data);
+  }
   template <class D>
   void gather_order(const D& data, std::size_t first, std::size_t count) {
-    runner_.gather(data, std::span<const std::size_t>(order_).subspan(first, count));
+    const auto rows = std::span<const std::size_t>(order_).subspan(first, count);
+    if (runner_.resident()) {
+      runner_.template gather_on_device<D>(rows);
+      return;
+    }
+    runner_.gather(data, rows);
     runner_.upload_batch(count, D::label_width * sizeof(typename D::label_value));
   }
   bool observe_best(Best& best, const EpochLogs& logs, const EarlyStopping& rule) {
@@ -459,8 +477,22 @@ class Model {
     auto watch = [&](const Body& body, B& backend, CP x, CP y, std::size_t c) {
       if (sample) probe_.activations(backend, body, x, y, c, record);
     };
-    const unsigned parts = runner_.template gradient_pass<typename D::labels_type>(
-        n, Mode::training, binary_threshold, watch);
+    unsigned parts = 1;
+    auto pass = [&] {
+      parts = runner_.template gradient_pass<typename D::labels_type>(n, Mode::training,
+                                                                      binary_threshold, watch);
+    };
+    // A backend with graphs (tg::Cuda) replays the pass instead of launching its kernels: the
+    // same ops on the same buffers, for steps whose ops and arguments repeat (no random layer
+    // drawing new masks, no guard statistics sampled).
+    if constexpr (requires { backend_.run_captured(std::size_t{}, pass); }) {
+      if (!sample && !has_random_layers())
+        backend_.run_captured(n * 1000003u ^ typeid(D).hash_code(), pass);
+      else
+        pass();
+    } else {
+      pass();
+    }
     const bool fused_update = parts > 1 && !sample && !sample_update;
     if (parts > 1 && !fused_update)
       runner_.sum_gradients(parts, [](B&, std::size_t, std::size_t) {});
@@ -482,6 +514,12 @@ class Model {
       optimizer_.step(backend_, params_.data(), CP(grads_.data()), parameter_count);
     }
     return {loss, correct};
+  }
+
+  bool has_random_layers() {
+    bool random = false;
+    body_.visit_generators([&](auto&) { random = true; });
+    return random;
   }
 
   template <class D>

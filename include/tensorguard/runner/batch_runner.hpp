@@ -129,6 +129,52 @@ class BatchRunner {
     std::copy_n(data.input(first), count * input_shape::size, host_inputs());
     std::copy_n(data.label(first), count * D::label_width, host_labels<typename D::label_value>());
   }
+  // A backend that gathers rows on the device (tg::Cuda) trains on a dataset kept there when it
+  // fits in half the free device memory: a step then uploads only its row numbers.
+  static constexpr bool gathers_on_device =
+      requires(Backend & b, pointer<const T> x, pointer<const std::uint32_t> rows, pointer<T> y) {
+    b.gather_rows(x, rows, y, std::size_t{1}, std::size_t{1});
+  };
+  // Copies the dataset to the device (every fit: the host data may have changed in between);
+  // returns whether it is there.
+  template <class D>
+  bool keep_on_device(const D& data) {
+    resident_ = false;
+    if constexpr (gathers_on_device) {
+      using L = typename D::label_value;
+      const std::size_t n = data.size(), values = n * input_shape::size,
+                        labels = n * D::label_width;
+      if (n == 0 || n > std::size_t(UINT32_MAX) ||
+          values * sizeof(T) + labels * sizeof(L) > backend_.available_memory_bytes() / 2)
+        return false;
+      if (resident_inputs_.size() < values) resident_inputs_.resize(values);
+      if (resident_labels_.size() < labels * sizeof(L)) resident_labels_.resize(labels * sizeof(L));
+      if (rows_.size() < reserved_) rows_.resize(reserved_);
+      host_rows_.resize(reserved_);
+      backend_.upload(data.input(0), resident_inputs_.data(), values);
+      backend_.upload(reinterpret_cast<const unsigned char*>(data.label(0)),
+                      resident_labels_.data(), labels * sizeof(L));
+      resident_ = true;
+    }
+    return resident_;
+  }
+  bool resident() const { return resident_; }
+  void forget_device_data() { resident_ = false; }
+  // The batch from the dataset kept on the device: its row numbers up, the rows gathered there.
+  template <class D>
+  void gather_on_device(std::span<const std::size_t> rows) {
+    if constexpr (gathers_on_device) {
+      using L = typename D::label_value;
+      for (std::size_t i = 0; i < rows.size(); ++i) host_rows_[i] = std::uint32_t(rows[i]);
+      backend_.upload(host_rows_.data(), rows_.data(), rows.size());
+      const pointer<const std::uint32_t> r = rows_.data();
+      backend_.gather_rows(CP(resident_inputs_.data()), r, view_as<T>(batch_.data(), 0),
+                           input_shape::size, rows.size());
+      backend_.gather_rows(pointer<const L>(view_as<L>(resident_labels_.data(), 0)), r,
+                           view_as<L>(batch_.data(), labels_at_), D::label_width, rows.size());
+    }
+  }
+
   // The batch's inputs and labels to the device: one transfer (none for host memory).
   void upload_batch(std::size_t count, std::size_t label_bytes_per_sample) {
     // One block: the inputs, the gap to the labels' offset, the labels.
@@ -348,6 +394,12 @@ class BatchRunner {
   P params_{}, grads_{}, state_{};
   buffer<unsigned char> batch_;
   std::vector<unsigned char> staging_;
+  // A training set kept on the device (gathers_on_device), and the current batch's row numbers.
+  bool resident_ = false;
+  buffer<T> resident_inputs_;
+  buffer<unsigned char> resident_labels_;
+  buffer<std::uint32_t> rows_;
+  std::vector<std::uint32_t> host_rows_;
   std::size_t batch_bytes_ = 0, labels_at_ = 0, label_bytes_ = 0, reserved_ = 0, body_reserved_ = 0;
   buffer<T> out_, dout_;
   buffer<double> record_;

@@ -202,6 +202,7 @@ History fit_epochs(Mdl& m, const D& train, const FitOptions<D>& options, History
 
   const std::size_t steps = (n + batch - 1) / batch;
   m.template prepare_training<D>(batch, n);
+  m.keep_training_data_on_device(train);
   typename Mdl::Best best;
   double best_monitored = NAN;
   std::size_t first_epoch = 1;
