@@ -304,7 +304,7 @@ TEST_CASE("Training steps replay a CUDA graph and train exactly as launched one 
   using Net = tg::Sequential<tg::Input<tg::Shape<8, 8, 1>>, tg::Conv2D<4, tg::Kernel<3>, tg::ReLU>,
                              tg::BatchNormalization, tg::MaxPool2D<tg::Pool<2>>, tg::Flatten,
                              tg::Dense<16, tg::Tanh>, tg::Dense<3, tg::Softmax>>;
-  const auto data = testing::random_dataset<tg::Shape<8, 8, 1>, 3>(320, 9);
+  const auto data = testing::random_dataset<tg::Shape<8, 8, 1>, 3>(330, 9);  // a short last batch
   const auto validation = testing::random_dataset<tg::Shape<8, 8, 1>, 3>(100, 10);
   auto train = [&](auto& model) {
     tg::FitOptions<std::decay_t<decltype(data)>> options;
@@ -322,7 +322,7 @@ TEST_CASE("Training steps replay a CUDA graph and train exactly as launched one 
     CHECK(a.epochs[e].val_loss == b.epochs[e].val_loss);
   }
   CHECK(graphed.get_weights() == launched.get_weights());
-  CHECK(graphed.backend().graph_replays() >= 20);  // 30 steps, less the eager and sampled ones
+  CHECK(graphed.backend().graph_replays() >= 20);  // of 33 steps: not the eager or sampled ones
   CHECK(launched.backend().graph_replays() == 0);
 
   tg::Model<SmallCnn, SmallLoss, tg::Cuda> with_dropout;  // new masks every step: no graph

@@ -51,7 +51,8 @@ std::vector<tg::WindowGeometry> geometries() {
           tg::make_window_geometry(9, 7, 4, 3, 2, 2, 3, tg::Padding::same),
           tg::make_window_geometry(6, 6, 5, 2, 2, 2, 2, tg::Padding::valid),
           tg::make_window_geometry(7, 7, 1, 2, 2, 2, 2, tg::Padding::valid),  // last row uncovered
-          tg::make_window_geometry(5, 8, 2, 5, 1, 1, 2, tg::Padding::same)};
+          tg::make_window_geometry(5, 8, 2, 5, 1, 1, 2, tg::Padding::same),
+          tg::make_window_geometry(7, 7, 2, 2, 2, 2, 2, tg::Padding::same)};  // over the edge
 }
 
 template <class A>

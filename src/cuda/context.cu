@@ -65,7 +65,7 @@ void ContextDeleter::operator()(Context* c) const {
   cudaFree(c->blas_workspace);
   cudaFree(c->ones);
   cudaFree(c->partial);
-  if (c->graph) cudaGraphExecDestroy(c->graph);
+  forget_graph(*c);
   delete c;
 }
 
@@ -92,16 +92,23 @@ cudaStream_t stream_of(Context& c) { return c.stream; }
 void count_launch() { launches.fetch_add(1, std::memory_order_relaxed); }
 
 namespace {
-void drop_graph(Context& c) {
-  if (c.graph) cudaGraphExecDestroy(c.graph);
-  c.graph = nullptr;
+void drop_graphs(Context& c) {
+  for (auto& g : c.graph) {
+    if (g.exec) cudaGraphExecDestroy(g.exec);
+    g = {};
+  }
+  c.current = nullptr;
 }
 }  // namespace
 
 GraphStep graph_step(Context& c, size_t key) {
   const size_t now = allocations.load();
   if (!c.graphs) return GraphStep::eager;
-  if (c.graph && c.graph_key == key && c.graph_allocations == now) return GraphStep::replay;
+  for (auto& g : c.graph)
+    if (g.exec && g.key == key && g.allocations == now) {
+      c.current = &g;
+      return GraphStep::replay;
+    }
   // Capture only a pass that already ran once with these buffers: its allocations are done.
   if (c.seen && c.seen_key == key && c.seen_allocations == now) return GraphStep::capture;
   c.seen = true;
@@ -114,6 +121,13 @@ void begin_capture(Context& c) {
   c.capturing = true;
   c.launches_at_capture = launches.load();
 }
+namespace {
+// A capture queues nothing: the launches counted during it are taken back.
+void uncount_capture(Context& c) {
+  const size_t counted = launches.load() - c.launches_at_capture;
+  launches.fetch_sub(counted);
+}
+}  // namespace
 void abandon_capture(Context& c) {
   if (!c.capturing) return;
   cudaGraph_t graph = nullptr;
@@ -121,37 +135,47 @@ void abandon_capture(Context& c) {
   if (graph) cudaGraphDestroy(graph);
   cudaGetLastError();
   c.capturing = false;
+  uncount_capture(c);
   c.graphs = false;  // something in the pass cannot be captured: run it eagerly from now on
+  drop_graphs(c);
 }
 bool end_capture(Context& c, size_t key) {
   cudaGraph_t graph = nullptr;
   const cudaError_t ended = cudaStreamEndCapture(c.stream, &graph);
   c.capturing = false;
-  launches.store(c.launches_at_capture);
-  drop_graph(c);
-  if (ended != cudaSuccess || !graph || cudaGraphInstantiate(&c.graph, graph, 0) != cudaSuccess) {
+  uncount_capture(c);
+  Context::Graph& slot = c.graph[c.next_slot];
+  c.next_slot = (c.next_slot + 1) % Context::graph_slots;
+  if (slot.exec) cudaGraphExecDestroy(slot.exec);
+  slot = {};
+  c.current = nullptr;
+  if (ended != cudaSuccess || !graph || cudaGraphInstantiate(&slot.exec, graph, 0) != cudaSuccess) {
     if (graph) cudaGraphDestroy(graph);
     cudaGetLastError();
-    c.graph = nullptr;
+    slot = {};
     c.graphs = false;
+    drop_graphs(c);
     return false;
   }
-  size_t nodes = 0;
-  cudaGraphGetNodes(graph, nullptr, &nodes);
+  cudaGraphGetNodes(graph, nullptr, &slot.nodes);
   cudaGraphDestroy(graph);
-  c.graph_key = key;
-  c.graph_allocations = allocations.load();
-  c.graph_nodes = nodes;
+  slot.key = key;
+  slot.allocations = allocations.load();
+  c.current = &slot;
   return true;
 }
 void replay(Context& c) {
-  check(cudaGraphLaunch(c.graph, c.stream), "cudaGraphLaunch");
+  check(cudaGraphLaunch(c.current->exec, c.stream), "cudaGraphLaunch");
   ++c.replays;
-  launches.fetch_add(c.graph_nodes, std::memory_order_relaxed);
+  launches.fetch_add(c.current->nodes, std::memory_order_relaxed);
+}
+void forget_graph(Context& c) {
+  drop_graphs(c);
+  c.seen = false;
 }
 void set_graphs(Context& c, bool enabled) {
   c.graphs = enabled;
-  if (!enabled) drop_graph(c);
+  if (!enabled) drop_graphs(c);
 }
 bool graphs(const Context& c) { return c.graphs; }
 size_t graph_replays(const Context& c) { return c.replays; }
@@ -185,7 +209,10 @@ void* allocate(size_t bytes) {
                 std::to_string(free >> 20) + " MiB free of " + std::to_string(total >> 20) +
                 " MiB): " + cudaGetErrorString(status) + "; use a smaller batch");
   }
-  check(cudaMemset(p, 0, bytes), "cudaMemset");
+  if (const cudaError_t zeroed = cudaMemset(p, 0, bytes); zeroed != cudaSuccess) {
+    cudaFree(p);
+    check(zeroed, "cudaMemset");
+  }
   ++allocations;
   return p;
 }
@@ -211,6 +238,7 @@ size_t free_memory_bytes(Context&) {
   return free;
 }
 void set_tf32(Context& c, bool allowed) {
+  if (allowed != c.tf32) forget_graph(c);  // captured GEMMs keep the math mode they ran with
   c.tf32 = allowed;
   check_blas(cublasSetMathMode(c.blas, allowed ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
              "cublasSetMathMode");
@@ -221,8 +249,9 @@ template <class T>
 const T* ones(Context& c, size_t n) {
   constexpr bool is_double = sizeof(T) == sizeof(double);
   if (c.ones_count < n || c.ones_double != is_double) {
+    void* grown = allocate(n * sizeof(T));  // first: a failure leaves the old block in place
     cudaFree(c.ones);
-    c.ones = allocate(n * sizeof(T));
+    c.ones = grown;
     c.ones_count = n;
     c.ones_double = is_double;
     launch(c, Fill<T>{static_cast<T*>(c.ones), T(1)}, n, "ones");
@@ -290,8 +319,9 @@ void gemm(Context& c, bool ta, bool tb, size_t m, size_t n, size_t k, T alpha, c
   const size_t width = k / slices, rest = k - slices * width, used = slices + (rest ? 1 : 0);
   const size_t bytes = used * m * n * sizeof(T);
   if (c.partial_bytes < bytes) {
+    void* grown = allocate(bytes);  // first: a failure leaves the old block in place
     cudaFree(c.partial);
-    c.partial = allocate(bytes);
+    c.partial = grown;
     c.partial_bytes = bytes;
   }
   T* partial = static_cast<T*>(c.partial);
@@ -338,7 +368,9 @@ void add_bias(Context& c, T* y, const T* bias, size_t rows, size_t cols) {
   template void fill_columns<T>(Context&, T*, const T*, size_t, size_t);                   \
   template void add_bias<T>(Context&, T*, const T*, size_t, size_t);
 TG_INSTANTIATE(float)
+#ifndef TG_CUDA_FLOAT_ONLY  // nvcc_float_kernels_have_no_fp64 builds the float kernels alone
 TG_INSTANTIATE(double)
+#endif
 #undef TG_INSTANTIATE
 
 }  // namespace tensorguard::cuda

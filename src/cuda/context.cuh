@@ -19,12 +19,18 @@ struct Context {
   void* ones = nullptr;
   size_t ones_count = 0;
   bool ones_double = false;
-  // The training pass as a CUDA graph (run_captured): for which key and allocation count it was
-  // captured, and how many nodes it replays.
+  // Training passes as CUDA graphs (run_captured), a few keys at a time (a fit's full batches
+  // and its last, shorter one): each with the allocation count it was captured at.
+  struct Graph {
+    cudaGraphExec_t exec = nullptr;
+    size_t key = 0, allocations = 0, nodes = 0;
+  };
+  static constexpr int graph_slots = 4;
+  Graph graph[graph_slots];
+  int next_slot = 0;
+  Graph* current = nullptr;  // the one replay() launches
   bool graphs = true;
   bool capturing = false;
-  cudaGraphExec_t graph = nullptr;
-  size_t graph_key = 0, graph_allocations = 0, graph_nodes = 0;
   size_t seen_key = 0, seen_allocations = 0;  // the last pass run eagerly
   bool seen = false;
   size_t launches_at_capture = 0;

@@ -69,9 +69,10 @@ class Cuda {
   Cuda(Cuda&&) noexcept = default;
   Cuda& operator=(Cuda&&) noexcept = default;
 
-  // Runs `pass` (every op of one training pass) as a CUDA graph: eagerly the first time for a
-  // key, captured the second, replayed after, and again from the start after any device
-  // allocation (the graph holds the addresses). A pass that cannot be captured runs eagerly.
+  // Runs `pass` (every op of one training pass) as a CUDA graph: eagerly until it runs once
+  // without a device allocation before it, then captured, then replayed; after any device
+  // allocation it starts over (the graph holds addresses). A few keys (batch sizes) keep a
+  // graph each. A pass that cannot be captured runs eagerly.
   // The model calls it for steps of a network without random layers and unsampled guards.
   template <class Pass>
   void run_captured(std::size_t key, Pass&& pass) {
@@ -92,12 +93,18 @@ class Cuda {
       cuda::abandon_capture(*context_);  // graphs off: the pass runs eagerly from now on
       pass();
       return;
+    } catch (...) {
+      cuda::abandon_capture(*context_);
+      throw;
     }
     if (cuda::end_capture(*context_, key))
       cuda::replay(*context_);
     else
       pass();
   }
+  // Drops the captured pass: the model calls it when a fit starts, so nothing that fit set up
+  // (the record's layout, the data) is replayed from an earlier one.
+  void forget_graph() { cuda::forget_graph(*context_); }
   // CUDA graphs for training steps (on by default).
   void set_graphs(bool enabled) { cuda::set_graphs(*context_, enabled); }
   bool graphs() const { return cuda::graphs(*context_); }

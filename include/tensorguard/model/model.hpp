@@ -48,6 +48,8 @@
 
 namespace tensorguard {
 
+class Cuda;  // the CUDA backend: backend/cuda.hpp, linked with tensorguard::cuda
+
 // The backend a Model uses when none is named: Cpu; Cuda in builds that define TENSORGUARD_CUDA
 // (and link tensorguard::cuda); CheckedDevice in builds that define TENSORGUARD_CHECKED_DEVICE
 // (the test suite's device-rules run). docs/backends.md.
@@ -78,8 +80,13 @@ concept Backend = requires(B& b, const B& cb) {
 template <class Net, class Loss, class Backend_ = DefaultBackend>
 class Model {
   static_assert(is_sequential<Net>, "Model<Net, Loss>: Net must be a Sequential<Input<...>, ...>");
-  static constexpr bool is_backend = Backend<Backend_>;  // a bool: no concept trace after it
-  static_assert(is_backend,
+  // tg::Cuda is declared here and defined in backend/cuda.hpp (it needs a compiled library).
+  static constexpr bool backend_defined = requires { sizeof(Backend_); };
+  static_assert(backend_defined,
+                "Model<Net, Loss, Backend>: the backend is declared but not defined; fix: for "
+                "tg::Cuda, #include <tensorguard/backend/cuda.hpp> and link tensorguard::cuda");
+  static constexpr bool is_backend = backend_defined && Backend<Backend_>;  // a bool: no trace
+  static_assert(!backend_defined || is_backend,
                 "Model<Net, Loss, Backend>: Backend is not a tensorguard backend (it names its "
                 "memory, Op and name, and provides upload, download, copy, fill and "
                 "available_memory_bytes); fix: use tg::Cpu, or see docs/backends.md");
@@ -434,6 +441,7 @@ class Model {
   void prepare_training(std::size_t batch, std::size_t samples) {
     runner_.template reserve<typename D::label_value>(batch, D::label_width);
     runner_.forget_device_data();  // until keep_training_data_on_device names this fit's data
+    if constexpr (requires { backend_.forget_graph(); }) backend_.forget_graph();
     order_.resize(samples);
     for (std::size_t i = 0; i < samples; ++i) order_[i] = i;
   }

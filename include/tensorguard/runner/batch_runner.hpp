@@ -144,9 +144,15 @@ class BatchRunner {
       using L = typename D::label_value;
       const std::size_t n = data.size(), values = n * input_shape::size,
                         labels = n * D::label_width;
+      // The copy this runner holds is reused in place: its bytes count as free.
+      const std::size_t held = resident_inputs_.size() * sizeof(T) + resident_labels_.size();
+      const std::size_t available = backend_.available_memory_bytes() + held;
       if (n == 0 || n > std::size_t(UINT32_MAX) ||
-          values * sizeof(T) + labels * sizeof(L) > backend_.available_memory_bytes() / 2)
+          values * sizeof(T) + labels * sizeof(L) > available / 2) {
+        resident_inputs_ = buffer<T>();  // a set too large now: give the old copy's memory back
+        resident_labels_ = buffer<unsigned char>();
         return false;
+      }
       if (resident_inputs_.size() < values) resident_inputs_.resize(values);
       if (resident_labels_.size() < labels * sizeof(L)) resident_labels_.resize(labels * sizeof(L));
       if (rows_.size() < reserved_) rows_.resize(reserved_);

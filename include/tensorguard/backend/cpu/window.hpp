@@ -144,7 +144,10 @@ struct Window {
   template <class T>
   static void max_pool_backward(const WindowGeometry& g, const T* dy, const std::uint32_t* argmax,
                                 T* dx, std::size_t n) {
-    if (g.pad_top == 0 && g.pad_left == 0 && g.stride_h == g.kernel_h && g.stride_w == g.kernel_w) {
+    // Tiles: stride = kernel, no padding, and no window over the bottom or right edge (Same
+    // padding puts its extra row and column there, with pad_top and pad_left 0).
+    if (g.pad_top == 0 && g.pad_left == 0 && g.stride_h == g.kernel_h && g.stride_w == g.kernel_w &&
+        g.out_h * g.kernel_h <= g.in_h && g.out_w * g.kernel_w <= g.in_w) {
       max_pool_backward_tiled(g, dy, argmax, dx, n);
       return;
     }

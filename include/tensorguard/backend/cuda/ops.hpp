@@ -52,6 +52,7 @@ void begin_capture(Context&);
 bool end_capture(Context&, size_t key);  // false: the capture failed, run the pass eagerly
 void abandon_capture(Context&);
 void replay(Context&);
+void forget_graph(Context&);
 void set_graphs(Context&, bool enabled);
 bool graphs(const Context&);
 size_t graph_replays(const Context&);
