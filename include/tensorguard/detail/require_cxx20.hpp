@@ -4,7 +4,7 @@
 #if defined(_MSVC_LANG) ? _MSVC_LANG < 202002L : __cplusplus < 202002L
 #if defined(__CUDACC__)
 #error \
-    "tensorguard needs C++20: compile .cu files with -std=c++20 (CMake 3.25: target_compile_options(<your target> PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-std=c++20>))"
+    "tensorguard needs C++20: compile with -std=c++20 (for .cu files in CMake 3.25: target_compile_options(<your target> PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-std=c++20>))"
 #else
 #error \
     "tensorguard needs C++20: compile with -std=c++20 (CMake: target_compile_features(<your target> PRIVATE cxx_std_20), which linking tensorguard::tensorguard adds)"
