@@ -2,7 +2,7 @@
 # Installs, from Debian's archive, what building, training and testing tensorguard need and
 # this machine lacks. Safe to run again: it installs only what is missing.
 set -euo pipefail
-packages=(cmake g++ make libeigen3-dev catch2 zlib1g-dev dataset-fashion-mnist clang-16
+packages=(cmake g++ make pkgconf libeigen3-dev catch2 zlib1g-dev dataset-fashion-mnist clang-16
           libclang-rt-16-dev)
 missing=()
 for p in "${packages[@]}"; do

@@ -1,6 +1,8 @@
 // Each runtime guard: a healthy small problem fires nothing; injecting one fault fires that
 // guard, with its code, at its default level.
 #include <catch2/catch.hpp>
+#include <iostream>
+#include <sstream>
 #include <tensorguard/tensorguard.hpp>
 
 #include "random_dataset.hpp"
@@ -310,8 +312,40 @@ TEST_CASE("TG-TRAIN-OVERFITTING warns; early stopping restores the best weights"
                                           .early_stopping = EarlyStopping{.patience = 3}});
   CHECK(history.epochs.size() < 40);
   double best = INFINITY;
-  for (const auto& e : history.epochs) best = std::min(best, e.val_loss);
+  std::size_t best_epoch = 0;
+  for (const auto& e : history.epochs)
+    if (e.val_loss < best) best = e.val_loss, best_epoch = e.epoch;
   CHECK(stopped.evaluate(val).loss == Approx(best).epsilon(1e-5));
+  // History says what early stopping did: the best epoch, the stop, the weights restored.
+  CHECK(history.best_epoch == best_epoch);
+  CHECK(history.stopped_early);
+  CHECK(history.restored_epoch == best_epoch);
+  CHECK(history.epochs.size() == best_epoch + 3);  // patience 3
+
+  // And says it on the progress output.
+  Model<Big, Sparse> told{optim::Adam{.learning_rate = 0.01}};
+  std::ostringstream captured;
+  auto* previous = std::cout.rdbuf(captured.rdbuf());
+  const auto again = told.fit(tiny, {.epochs = 40,
+                                     .batch_size = 8,
+                                     .validation = val,
+                                     .verbose = Verbosity::epochs,
+                                     .guards = quiet(),
+                                     .early_stopping = EarlyStopping{.patience = 3}});
+  std::cout.rdbuf(previous);
+  INFO(captured.str());
+  CHECK_THAT(captured.str(),
+             Catch::Contains("Early stopping after epoch " + std::to_string(again.epochs.size()) +
+                             ": val_loss has not improved on") &&
+                 Catch::Contains("Early stopping: restored the weights of epoch " +
+                                 std::to_string(again.best_epoch)));
+
+  // Without early stopping, History says nothing of it.
+  Model<Big, Sparse> plain;
+  const auto none = plain.fit(tiny, {.epochs = 2, .verbose = Verbosity::silent, .guards = quiet()});
+  CHECK(none.best_epoch == 0);
+  CHECK_FALSE(none.stopped_early);
+  CHECK(none.restored_epoch == 0);
 }
 
 TEST_CASE("find_learning_rate suggests a rate and leaves the model unchanged", "[guards]") {

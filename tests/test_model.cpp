@@ -1,6 +1,7 @@
 // Model behaviour: training converges, seeds reproduce, weights round-trip, mismatches are
 // refused with the layer and both shapes, and the user-facing outputs say what they should.
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -149,6 +150,54 @@ TEST_CASE("summary lists every layer with its output shape and parameters", "[su
   CHECK(s.find("Total params: 54,410") != std::string::npos);
 }
 
+namespace {
+// The layer rows of a summary: each kind starts in one column whatever the layer number's
+// length, each shape starts under "Output shape", whole (a gap after it), and each parameter
+// count ends where the header's "Params" does. Returns the rows seen.
+template <class M>
+std::size_t check_summary_columns(M& model) {
+  std::ostringstream out;
+  model.summary(out);
+  INFO(out.str());
+  std::istringstream lines(out.str());
+  std::size_t shape_column = std::string::npos, params_end = 0, rows = 0;
+  std::size_t kind_column = std::string::npos;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("Layer (kind)", 0) == 0) {
+      shape_column = line.find("Output shape");
+      params_end = line.find_last_not_of(' ');
+      continue;
+    }
+    if (line.empty() || !std::isdigit(static_cast<unsigned char>(line[0]))) continue;
+    ++rows;
+    const std::size_t kind_at = line.find_first_not_of(' ', line.find(' '));
+    if (kind_column == std::string::npos) kind_column = kind_at;
+    CHECK(kind_at == kind_column);
+    REQUIRE(shape_column != std::string::npos);
+    CHECK(line.compare(shape_column, 6, "Shape<") == 0);
+    CHECK(line[shape_column - 1] == ' ');
+    const auto close = line.find('>', shape_column);
+    REQUIRE(close != std::string::npos);
+    CHECK(line.substr(close + 1, 2) == "  ");
+    CHECK(line.find_last_not_of(' ') == params_end);
+  }
+  return rows;
+}
+}  // namespace
+
+TEST_CASE("summary keeps its columns aligned past layer 9 and for long shapes", "[summary]") {
+  using Deep =
+      Sequential<Input<Shape<4>>, Dense<8, ReLU>, Dense<8, ReLU>, Dense<8, ReLU>, Dense<8, ReLU>,
+                 Dense<8, ReLU>, Dense<8, ReLU>, Dense<8, ReLU>, Dense<8, ReLU>, Dense<1000, ReLU>,
+                 Reshape<Shape<10, 10, 10>>, Flatten, Dense<3, Softmax>>;
+  Model<Deep, Sparse> deep;
+  CHECK(check_summary_columns(deep) == 13);  // Input and 12 layers, 10 to 13 among them
+  using Wide = Sequential<Input<Shape<1024, 1024, 512>>, Conv2D<1024, Kernel<1>, ReLU>,
+                          GlobalAveragePool2D, Dense<3, Softmax>>;  // Shape<1024, 1024, 1024>
+  Model<Wide, Sparse> wide;
+  CHECK(check_summary_columns(wide) == 4);
+}
+
 TEST_CASE("Branches appear nested in the summary and in the weights header", "[summary]") {
   using Net =
       Sequential<Input<Shape<6, 6, 2>>,
@@ -163,7 +212,8 @@ TEST_CASE("Branches appear nested in the summary and in the weights header", "[s
 }
 
 TEST_CASE("fit reports progress per epoch, writes its history and obeys callbacks", "[fit]") {
-  Model<Mlp, Sparse> model;
+  Model<Mlp, Sparse> model{
+      optim::Adam{.learning_rate = 1e-3f}};  // a float, as the README writes it
   std::size_t epochs_seen = 0;
   Callback stop_after_two{.on_epoch_end = [&](const EpochLogs& logs, TrainingControl& c) {
     ++epochs_seen;
@@ -187,6 +237,9 @@ TEST_CASE("fit reports progress per epoch, writes its history and obeys callback
   std::getline(in, row);
   CHECK(header == "epoch,loss,accuracy,val_loss,val_accuracy,seconds,learning_rate,steps");
   CHECK(row.rfind("1,", 0) == 0);
+  // The rate as it was written (1e-3f), not 0.00100000005.
+  INFO(row);
+  CHECK(row.find(",0.001,4") != std::string::npos);
   std::filesystem::remove(path);
 }
 
@@ -206,6 +259,40 @@ TEST_CASE("predict checks that inputs are whole samples", "[predict]") {
   const auto out = model.predict(two_samples);
   REQUIRE(out.size() == 6);
   CHECK(out[0] + out[1] + out[2] == Approx(1.0f));
+}
+
+TEST_CASE("predict takes a pointer and a count, and predict_classes gives the classes",
+          "[predict]") {
+  Model<Mlp, Sparse> model;
+  const auto data = blobs(50, 21);
+  model.fit(data, {.epochs = 20, .batch_size = 10, .verbose = Verbosity::silent});
+  const auto from_dataset = model.predict(data);
+  const std::vector<float> inputs(data.inputs().begin(), data.inputs().end());
+  CHECK(model.predict(inputs.data(), data.size()) == from_dataset);
+  std::vector<float> writable = inputs;  // a float*, not only a const float*
+  const auto first_three = model.predict(writable.data(), 3);
+  REQUIRE(first_three.size() == 9);
+  for (std::size_t i = 0; i < 9; ++i)  // a smaller batch: other GEMM blocking, last bits differ
+    CHECK(first_three[i] == Approx(from_dataset[i]).epsilon(1e-5));
+
+  const auto classes = model.predict_classes(data);
+  REQUIRE(classes.size() == data.size());
+  std::size_t agree = 0;
+  for (std::size_t s = 0; s < classes.size(); ++s) {
+    const float* y = from_dataset.data() + 3 * s;
+    CHECK(classes[s] == std::max_element(y, y + 3) - y);
+    agree += classes[s] == data.label(s)[0];
+  }
+  CHECK(double(agree) / double(data.size()) == Approx(model.evaluate(data).accuracy));
+  CHECK(model.predict_classes(inputs.data(), data.size()) == classes);
+  CHECK(decltype(model)::classes_of(from_dataset) == classes);
+
+  // One sigmoid output: class 1 above 0.5.
+  using Bin = Sequential<Input<Shape<2>>, Dense<4, Tanh>, Dense<1, Sigmoid>>;
+  Model<Bin, loss::BinaryCrossentropy> binary;
+  const std::vector<float> point{0.3f, -0.2f};
+  const float p = binary.predict(point)[0];
+  CHECK(binary.predict_classes(point) == std::vector<std::int32_t>{p > 0.5f ? 1 : 0});
 }
 
 TEST_CASE("Binary, one-hot and regression models train with their losses", "[train]") {

@@ -48,6 +48,7 @@
 #include "losses/mean_squared_error.hpp"
 #include "losses/sparse_categorical_crossentropy.hpp"
 #include "optim/optimizer.hpp"
+#include "training/schedules.hpp"
 
 namespace tensorguard {
 // Keras-style spellings: tg::data::fashion_mnist(), tg::loss::..., tg::optim::...

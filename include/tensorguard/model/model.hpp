@@ -270,10 +270,37 @@ class Model {
       return {};
     }
   }
+  // Outputs for `samples` consecutive samples at `inputs` (samples x the input size values).
+  std::vector<T> predict(const T* inputs, std::size_t samples, std::size_t batch_size = 256) {
+    return predict(std::span<const T>(inputs, samples * input_shape::size), batch_size);
+  }
+
+  // The class each sample is predicted to be: the largest output (argmax), or for one output
+  // 1 above the threshold (0.5 after Sigmoid, 0 for logits) and 0 otherwise. Takes what
+  // predict takes.
+  template <class... Args>
+  std::vector<std::int32_t> predict_classes(const Args&... args) {
+    return classes_of(predict(args...));
+  }
+  // The same for outputs predict returned earlier.
+  static std::vector<std::int32_t> classes_of(std::span<const T> outputs) {
+    constexpr std::size_t width = output_shape::size;
+    std::vector<std::int32_t> classes(outputs.size() / width);
+    for (std::size_t s = 0; s < classes.size(); ++s) {
+      const T* y = outputs.data() + s * width;
+      if constexpr (width == 1)
+        classes[s] = y[0] > binary_threshold ? 1 : 0;
+      else
+        classes[s] = std::int32_t(std::max_element(y, y + width) - y);
+    }
+    return classes;
+  }
+
   // Anything else (values of another element type, a non-contiguous container): one error.
   template <class R>
-  requires(!detail::DatasetType<R> && !std::is_convertible_v<const R&, std::span<const T>>)
-      std::vector<T> predict(const R&, std::size_t = 256) {
+  requires(!detail::DatasetType<R> && !std::is_convertible_v<const R&, std::span<const T>> &&
+           !std::is_convertible_v<const R&, const T*>) std::vector<T> predict(const R&,
+                                                                              std::size_t = 256) {
     using verdict = detail::verdict_of<detail::predict_input_verdict<T, R>()>;
     static_assert(sizeof(typename detail::report<verdict>::model_is_valid));  // docs/errors.md
     return {};

@@ -1,5 +1,6 @@
 // A Keras-like summary table: layer, output shape, parameters, and the model's static facts.
 #pragma once
+#include <algorithm>
 #include <cstdio>
 #include <ostream>
 #include <string>
@@ -37,10 +38,23 @@ struct SummaryFacts {
 
 inline void print_summary(std::ostream& out, const SummaryFacts& f,
                           const std::vector<LayerRecord>& records) {
+  // Column widths from the longest entry: layer numbers of any length ("9", "12", "4.1.2") and
+  // long shapes keep the columns aligned.
+  std::size_t path_w = 1, shape_w = f.input_shape.size();
+  for (const auto& r : records) {
+    path_w = std::max(path_w, r.path.size() + 2 * std::size_t(r.depth));
+    shape_w = std::max(shape_w, dims_string(r.output_dims).size());
+  }
+  auto label = [&](std::string path, const std::string& kind, int depth) {
+    path.insert(0, 2 * std::size_t(depth), ' ');
+    path.resize(path_w, ' ');
+    return path + "  " + kind;
+  };
   std::size_t kind_w = 20;
   for (const auto& r : records)
-    kind_w = std::max(kind_w, r.kind.size() + 2 * std::size_t(r.depth) + 8);
-  const std::size_t shape_w = 22, param_w = 12;
+    kind_w = std::max(kind_w, label(r.path, r.kind, r.depth).size() + 2);
+  shape_w = std::max<std::size_t>(shape_w + 2, 22);
+  const std::size_t param_w = 12;
   const std::string rule(kind_w + shape_w + param_w, '-');
   auto row = [&](std::string a, std::string b, std::string c) {
     a.resize(kind_w, ' ');
@@ -51,10 +65,10 @@ inline void print_summary(std::ostream& out, const SummaryFacts& f,
   out << f.title << '\n' << rule << '\n';
   row("Layer (kind)", "Output shape", "Params");
   out << std::string(rule.size(), '=') << '\n';
-  row("1  Input", f.input_shape, "0");
+  row(label("1", "Input", 0), f.input_shape, "0");
   for (const auto& r : records)
-    row(std::string(2 * std::size_t(r.depth), ' ') + r.path + "  " + r.kind,
-        dims_string(r.output_dims), with_commas(r.parameters + r.state));
+    row(label(r.path, r.kind, r.depth), dims_string(r.output_dims),
+        with_commas(r.parameters + r.state));
   out << std::string(rule.size(), '=') << '\n';
   out << "Total params: " << with_commas(f.parameters + f.state) << " ("
       << human_bytes(double((f.parameters + f.state) * f.scalar_bytes)) << ")\n";

@@ -247,7 +247,12 @@ History fit_epochs(Mdl& m, const D& train, const FitOptions<D>& options, History
       best.waited >= options.early_stopping->patience)
     control.stop = true;
   constexpr bool has_accuracy = D::labels_type::kind != LabelKind::real;
+  control.epoch = first_epoch;
+  for (auto& cb : options.callbacks)
+    if (cb.on_train_begin) cb.on_train_begin(control);
+  apply_learning_rate(control);
   for (std::size_t epoch = first_epoch; epoch <= options.epochs && !control.stop; ++epoch) {
+    control.epoch = epoch;
     if (options.shuffle) m.shuffle_order();
     progress.start_epoch(epoch, options.epochs, steps, has_accuracy);
     double loss_sum = 0, correct = 0;
@@ -281,8 +286,15 @@ History fit_epochs(Mdl& m, const D& train, const FitOptions<D>& options, History
     history.epochs.push_back(logs);
     if (guarded)
       monitor.end_epoch(epoch, logs.loss, logs.val_loss, logs.accuracy, logs.val_accuracy);
-    if (options.early_stopping && m.observe_best(best, logs, *options.early_stopping))
+    if (options.early_stopping && m.observe_best(best, logs, *options.early_stopping)) {
       control.stop = true;
+      history.stopped_early = epoch < options.epochs;
+      if (options.verbose != Verbosity::silent)
+        std::cout << "Early stopping after epoch " << epoch << ": "
+                  << (std::isnan(logs.val_loss) ? "loss" : "val_loss") << " has not improved on "
+                  << best.score << " (epoch " << best.epoch << ") for " << best.waited
+                  << " epochs (patience " << options.early_stopping->patience << ")\n";
+    }
     for (auto& cb : options.callbacks)
       if (cb.on_epoch_end) cb.on_epoch_end(logs, control);
     apply_learning_rate(control);
@@ -303,7 +315,17 @@ History fit_epochs(Mdl& m, const D& train, const FitOptions<D>& options, History
       }
     }
   }
-  if (options.early_stopping && options.early_stopping->restore_best_weights) m.restore_best(best);
+  if (options.early_stopping) {
+    history.best_epoch = best.epoch;
+    const std::size_t last = history.epochs.empty() ? 0 : history.epochs.back().epoch;
+    if (options.early_stopping->restore_best_weights && best.epoch != 0) {
+      m.restore_best(best);
+      history.restored_epoch = best.epoch;
+      if (options.verbose != Verbosity::silent && best.epoch != last)
+        std::cout << "Early stopping: restored the weights of epoch " << best.epoch << " ("
+                  << best.score << "), the best; the last epoch was " << last << "\n";
+    }
+  }
   return history;
 }
 

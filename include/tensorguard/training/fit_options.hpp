@@ -20,11 +20,14 @@ namespace tensorguard {
 struct TrainingControl {
   bool stop = false;
   double learning_rate = 0;  // change it to set the optimizer's rate from the next step on
+  std::size_t epoch = 1;     // the epoch running, or about to (1-based; a resumed run's first)
 };
 
 struct Callback {
   std::function<void(const EpochLogs&, TrainingControl&)> on_epoch_end{};
   std::function<void(std::size_t step, double loss, TrainingControl&)> on_batch_end{};
+  // Before the first step of a fit call (a schedule's first rate).
+  std::function<void(TrainingControl&)> on_train_begin{};
 };
 
 template <class Data>
