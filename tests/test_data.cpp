@@ -2,6 +2,7 @@
 #include <zlib.h>
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <tensorguard/tensorguard.hpp>
@@ -122,6 +123,76 @@ TEST_CASE("Scalers fit on training data and apply the same transform elsewhere",
   CHECK(z.input(1)[1] == Approx(0.0).margin(1e-6));
   data::StandardScaler unfitted;
   CHECK_THROWS_WITH(unfitted.transform(z), Catch::Contains("fit the scaler on the training data"));
+}
+
+TEST_CASE("Scalers save, load in another program, and transform raw rows", "[scaler]") {
+  Dataset<Shape<3>, Binary> train;
+  Rng rng(41);
+  const float label = 1;
+  for (int i = 0; i < 50; ++i) {
+    const float row[] = {float(rng.uniform(-3, 9)), float(rng.normal() * 1e4), 0.125f};
+    train.push_back(row, std::span<const float>(&label, 1));
+  }
+  const std::vector<float> raw{1.5f, -2e3f, 0.125f, 7.0f, NAN, 3.0f};  // two served rows
+  auto check_round_trip = [&](const auto& fitted, const auto& loaded) {
+    auto a = train, b = train;
+    fitted.transform(a);
+    loaded.transform(b);
+    CHECK(std::equal(a.inputs().begin(), a.inputs().end(), b.inputs().begin()));  // exactly
+    // A span of raw rows gets what a dataset of those rows gets.
+    Dataset<Shape<3>, Binary> rows;
+    rows.push_back(std::span<const float>(raw.data(), 3), std::span<const float>(&label, 1));
+    rows.push_back(std::span<const float>(raw.data() + 3, 3), std::span<const float>(&label, 1));
+    loaded.transform(rows);
+    auto values = raw;
+    loaded.transform(std::span<float>(values));
+    for (std::size_t i = 0; i < values.size(); ++i)
+      if (std::isnan(raw[i]))
+        CHECK(std::isnan(values[i]));  // missing values stay missing, as in a dataset
+      else
+        CHECK(values[i] == rows.inputs()[i]);
+    std::vector<float> ragged(4);
+    CHECK_THROWS_WITH(loaded.transform(std::span<float>(ragged)),
+                      Catch::Contains("4 values are not whole rows of 3 features"));
+  };
+  const auto standard_path = temp_path("standard.scaler"), minmax_path = temp_path("minmax.scaler");
+  data::StandardScaler standard;
+  standard.fit(train);
+  standard.save(standard_path);
+  check_round_trip(standard, data::StandardScaler::load(standard_path));
+  data::MinMaxScaler minmax(-1, 1);
+  minmax.fit(train);
+  minmax.save(minmax_path);
+  const auto loaded_minmax = data::MinMaxScaler::load(minmax_path);
+  check_round_trip(minmax, loaded_minmax);
+  CHECK(loaded_minmax.data_min() == minmax.data_min());
+
+  // Files that are not what they claim are refused, naming the file and the line.
+  auto refused = [&](const std::string& text, const char* why) {
+    const auto path = temp_path("bad.scaler");
+    std::ofstream(path) << text;
+    CHECK_THROWS_WITH(
+        data::StandardScaler::load(path),
+        Catch::Contains("StandardScaler: '" + path + "' line") && Catch::Contains(why));
+  };
+  refused("", "empty file");
+  refused("hello\n", "not a tensorguard scaler file");
+  refused("tensorguard-scaler 2 StandardScaler 1 0 0\n0 1\n", "version 2");
+  refused("tensorguard-scaler 1 MinMaxScaler 1 0 1\n0 1\n", "it holds a MinMaxScaler");
+  refused("tensorguard-scaler 1 StandardScaler 3 0 0\n0 1\n", "ends after 1 of 3 features");
+  refused("tensorguard-scaler 1 StandardScaler 1 0 0\n0 -1\n", "has scale -1, not positive");
+  refused("tensorguard-scaler 1 StandardScaler 1 0 0\nnan 1\n", "expected two finite numbers");
+  refused("tensorguard-scaler 1 StandardScaler 1 0 0\n0 1 2\n", "expected two finite numbers");
+  refused("tensorguard-scaler 1 StandardScaler 1 0 0\n0 1\n5 5\n", "unexpected text after");
+  refused("tensorguard-scaler 1 StandardScaler 1e12 0 0\n", "not a whole number in [1, 1e8]");
+  refused("tensorguard-scaler 1 StandardScaler 1.5 0 0\n", "not a whole number");
+  CHECK_THROWS_WITH(data::StandardScaler::load(temp_path("no such scaler")),
+                    Catch::Contains("cannot read"));
+  data::StandardScaler unfitted;
+  CHECK_THROWS_WITH(unfitted.save(temp_path("unfitted.scaler")),
+                    Catch::Contains("fit the scaler on the training data"));
+  std::filesystem::remove(standard_path);
+  std::filesystem::remove(minmax_path);
 }
 
 TEST_CASE("A dataset refuses labels that do not match its samples", "[dataset]") {
