@@ -40,6 +40,7 @@
 #include "layers/global_average_pool2d.hpp"
 #include "layers/input.hpp"
 #include "layers/max_pool2d.hpp"
+#include "layers/normalization.hpp"
 #include "layers/reshape.hpp"
 #include "losses/binary_crossentropy.hpp"
 #include "losses/categorical_crossentropy.hpp"

@@ -234,13 +234,13 @@ class Cuda {
 
   template <class Loss, class CP, class L, class P>
   void loss(CP y, L labels, P grad, std::size_t width, std::size_t label_width, std::size_t n,
-            std::size_t mean_over, DevicePtr<double> into) {
+            std::size_t mean_over, DevicePtr<double> into, CP weights = {}) {
     using T = std::remove_const_t<typename CP::element_type>;
     using Label = std::remove_const_t<typename L::element_type>;
     cuda::loss<Loss>(*context_, static_cast<const T*>(cuda::address(y)),
                      static_cast<const Label*>(cuda::address(labels)),
                      static_cast<T*>(cuda::address(grad)), width, label_width, n, mean_over,
-                     into.unsafe_address());
+                     into.unsafe_address(), static_cast<const T*>(cuda::address(weights)));
   }
   template <class Labels, class CP, class L>
   void count_correct(CP y, L labels, std::size_t width, std::size_t n,

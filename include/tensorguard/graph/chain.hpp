@@ -39,6 +39,8 @@ template <class Conv>
 struct fix_for_a_Dense_on_each_pixel_use;
 template <class Layer>
 struct fix_make_the_layer_before_it;
+struct must_be_the_models_first_layer_it_works_on_the_raw_input;
+struct fix_move_it_right_after_Input;
 struct GlobalAveragePool2D;
 }  // namespace tensorguard
 
@@ -138,6 +140,10 @@ consteval auto layer_verdict() {
                      std::is_same_v<typename output_activation_of<Previous>::type, Softmax>)
     return fail<where, Softmax_applied_twice_after<at_layer<Position - 1, Previous>>,
                 fix_remove_this_Activation>;
+  else if constexpr (requires { requires Spec::first_layer_only; } &&
+                     (!std::is_same_v<Context, layers_of_the_model> || Position != 2))
+    return fail<where, must_be_the_models_first_layer_it_works_on_the_raw_input,
+                fix_move_it_right_after_Input>;
   else
     return std::type_identity<
         typename with_context_fix<verdict_of<Spec::template diagnose<In, Position>()>, Context,

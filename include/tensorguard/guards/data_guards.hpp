@@ -305,10 +305,35 @@ inline bool homogeneous_features(const FeatureStats& st) {
 
 // Per-feature checks on the training data's statistics: unscaled and constant features (later
 // data is compared with them by check_shift).
+// A model's own input scaling (its Normalization layer): per channel (the last axis), the mean
+// subtracted and the standard deviation divided by.
+struct InputNormalization {
+  std::vector<double> mean, sd;
+};
+
+// The statistics of the inputs as the layer after a Normalization sees them.
+inline FeatureStats normalized_stats(const FeatureStats& st, const InputNormalization& norm) {
+  FeatureStats out = st;
+  const std::size_t channels = norm.mean.size();
+  for (std::size_t f = 0; f < st.mean.size() && channels > 0; ++f) {
+    const double mu = norm.mean[f % channels], sd = norm.sd[f % channels];
+    out.mean[f] = (st.mean[f] - mu) / sd;
+    out.sd[f] = st.sd[f] / sd;
+    out.lo[f] = (st.lo[f] - mu) / sd;
+    out.hi[f] = (st.hi[f] - mu) / sd;
+  }
+  return out;
+}
+
+// TG-DATA-RANGE and TG-DATA-CONSTANT. With `norm` (the model normalizes its own inputs) the
+// range is judged after that layer: its statistics came from other data when it fires.
 template <class D>
-void check_features(const D& d, const FeatureStats& st, const std::string& role, GuardSink& sink) {
+void check_features(const D& d, const FeatureStats& raw, const std::string& role, GuardSink& sink,
+                    const InputNormalization* norm = nullptr) {
   const bool range = sink.on(guard::data_range), constant = sink.on(guard::data_constant);
-  if ((!range && !constant) || st.empty()) return;
+  if ((!range && !constant) || raw.empty()) return;
+  const FeatureStats scaled = norm ? normalized_stats(raw, *norm) : FeatureStats{};
+  const FeatureStats& st = norm ? scaled : raw;
   constexpr std::size_t F = D::features;
   std::vector<std::size_t> unscaled, flat;
   std::size_t worst = 0;
@@ -323,15 +348,26 @@ void check_features(const D& d, const FeatureStats& st, const std::string& role,
     if (st.lo[f] == st.hi[f] && constant_on_every_row(d, f, typename D::scalar(st.lo[f])))
       flat.push_back(f);
   }
-  if (range && !unscaled.empty())
+  if (range && !unscaled.empty() && norm)
+    sink.fire(guard::data_range, 0, 0, worst_score,
+              role + " inputs are not scaled after the model's Normalization layer: " +
+                  feature_list(unscaled, F) + " lie far beyond [-1, 1] or unit variance; feature " +
+                  std::to_string(worst) + " spans [" + fmt(raw.lo[worst]) + ", " +
+                  fmt(raw.hi[worst]) + "] with mean " + fmt(raw.mean[worst]) +
+                  ", but the layer subtracts " + fmt(norm->mean[worst % norm->mean.size()]) +
+                  " and divides by " + fmt(norm->sd[worst % norm->sd.size()]) +
+                  ". Its statistics come from other data. Call model.adapt(train) with the "
+                  "training data before fit.");
+  else if (range && !unscaled.empty())
     sink.fire(guard::data_range, 0, 0, worst_score,
               role + " inputs are not scaled: " + feature_list(unscaled, F) +
                   " lie far beyond [-1, 1] or unit variance; feature " + std::to_string(worst) +
                   " spans [" + fmt(st.lo[worst]) + ", " + fmt(st.hi[worst]) + "] with mean " +
                   fmt(st.mean[worst]) + " and std " + fmt(st.sd[worst]) +
                   ". Large inputs saturate activations and make the learning rate wrong for "
-                  "every weight. Fit data::StandardScaler (or MinMaxScaler) on the training data "
-                  "and transform every dataset with it.");
+                  "every weight. Add tg::Normalization after Input and call model.adapt(train), "
+                  "or fit data::StandardScaler on the training data and transform every "
+                  "dataset with it.");
   // In images, constant pixels (a border that is always black) are normal and cannot be
   // dropped from a fixed shape: only images that are mostly constant are reported. The same for
   // images flattened to one axis and other homogeneous vectors (spectra, counts): many features
@@ -445,21 +481,33 @@ void check_shift(const FeatureStats& train, const S* x, std::size_t n, std::size
                 "this data with the scaler fitted on the training data (scaler.transform(data)).");
 }
 
+// The class a label names (class index, one-hot argmax, binary above 0.5).
+template <class L, class V>
+std::size_t class_of_label(const V* label) {
+  if constexpr (L::kind == LabelKind::class_index)
+    return std::size_t(label[0]);
+  else if constexpr (L::kind == LabelKind::one_hot)
+    return argmax(label, L::classes);
+  else
+    return label[0] > 0.5 ? 1 : 0;
+}
+
+// TG-DATA-ABSENT-CLASS and TG-DATA-IMBALANCE. With `weights` (one per row: fit's class and
+// sample weights) the balance is judged on the weighted counts, as the loss sees them.
 template <class D>
-void check_imbalance(const D& d, const std::string& role, GuardSink& sink) {
+void check_imbalance(const D& d, const std::string& role, GuardSink& sink,
+                     std::span<const typename D::scalar> weights = {}) {
   using L = typename D::labels_type;
   if constexpr (L::kind == LabelKind::class_index || L::kind == LabelKind::one_hot ||
                 L::kind == LabelKind::binary) {
     if (!sink.on(guard::data_imbalance) || d.size() == 0) return;
     constexpr std::size_t K = L::classes;
     std::vector<std::size_t> count(K);
+    std::vector<double> weighted(K);
     for (std::size_t i = 0; i < d.size(); ++i) {
-      if constexpr (L::kind == LabelKind::class_index)
-        ++count[std::size_t(d.label(i)[0])];
-      else if constexpr (L::kind == LabelKind::one_hot)
-        ++count[argmax(d.label(i), K)];
-      else
-        ++count[d.label(i)[0] > 0.5 ? 1 : 0];
+      const std::size_t k = class_of_label<L>(d.label(i));
+      ++count[k];
+      weighted[k] += weights.empty() ? 1.0 : double(weights[i]);
     }
     std::vector<std::size_t> absent;
     for (std::size_t k = 0; k < K; ++k)
@@ -472,29 +520,38 @@ void check_imbalance(const D& d, const std::string& role, GuardSink& sink) {
                     "only takes probability away from the others. Labels numbered from 1 with "
                     "one output too many do this: number classes from 0 with as many outputs as "
                     "classes, or add examples of the class.");
-    double entropy = 0;
+    double entropy = 0, total = 0;
     const double n = double(d.size());
-    for (auto c : count)
-      if (c) entropy -= double(c) / n * std::log(double(c) / n);
+    for (double w : weighted) total += w;
+    for (double w : weighted)
+      if (w > 0) entropy -= w / total * std::log(w / total);
     // Among the classes present: an absent class is TG-DATA-ABSENT-CLASS's report.
     const std::size_t present = K - absent.size();
     if (present < 2) return;
     const double perplexity = (std::exp(entropy) - 1) / double(present - 1);
     if (perplexity >= DataThresholds::balanced_perplexity) return;
-    std::string counts, weights;
+    std::string counts, class_weights;
     for (std::size_t k = 0; k < K; ++k) {
-      if (k) counts += ", ", weights += ", ";
+      if (k) counts += ", ", class_weights += ", ";
       counts += std::to_string(count[k]);
-      weights += count[k] ? fmt(n / (double(present) * double(count[k])), 3) : "-";
+      class_weights += count[k] ? fmt(n / (double(present) * double(count[k])), 3) : "0";
     }
+    auto weighted_list = [](const std::vector<double>& w) {
+      std::string out;
+      for (std::size_t k = 0; k < w.size(); ++k) out += (k ? ", " : "") + fmt(w[k], 4);
+      return out;
+    };
     sink.fire(guard::data_imbalance, 0, 0, perplexity,
               role + " classes are imbalanced: counts [" + counts +
-                  "], normalised label "
-                  "perplexity " +
-                  fmt(perplexity, 3) +
-                  " < 0.5. A model can score well by "
-                  "predicting the majority class. Resample, or weight classes by [" +
-                  weights + "] (n / (K count)), and judge it by per-class recall.");
+                  (weights.empty()
+                       ? std::string()
+                       : "] (with fit's weights, the loss sees [" + weighted_list(weighted) + ")") +
+                  "], normalised label perplexity " + fmt(perplexity, 3) +
+                  " < 0.5. A model can score well by predicting the majority class. Weight the "
+                  "classes, FitOptions::class_weight = {" +
+                  class_weights +
+                  "} (n / (K count)), and judge the model by per-class recall "
+                  "(FitOptions::metrics = {Metric::per_class_recall}).");
   }
 }
 

@@ -3,7 +3,8 @@
 // generator, the shuffled order, early stopping's best weights and the history so far.
 // File layout (little-endian, docs/reliability.md):
 //   "TGCHECKP" | u32 version (1) | the weights file's model part (scalar size, records, values)
-//   | optimizer | counters | generators | order | history | early stopping | u32 CRC-32
+//   | optimizer | counters | generators | order | history | early stopping
+//   | (version 2) each epoch's metrics: u64 count, then (name, value, val_value) | u32 CRC-32
 // Written atomically like the weights file; read whole, checksum first, every count checked
 // against the bytes that remain, and nothing applied to the model before all of it is valid.
 #pragma once
@@ -44,7 +45,8 @@ struct CheckpointSummary {
 namespace detail {
 
 inline constexpr char checkpoint_magic[8] = {'T', 'G', 'C', 'H', 'E', 'C', 'K', 'P'};
-inline constexpr std::uint32_t checkpoint_version = 1;
+// Version 2 adds the history's metrics (FitOptions::metrics); version 1 files still read.
+inline constexpr std::uint32_t checkpoint_version = 2;
 
 template <class T>
 struct TrainingState {
@@ -190,6 +192,13 @@ std::vector<unsigned char> checkpoint_bytes(const std::vector<LayerRecord>& reco
   w.put_array(s.early_params.data(), s.early_params.size());
   w.put_array(s.early_state.data(), s.early_state.size());
   w.put(s.best_monitored);
+  for (const auto& e : s.history) {
+    w.put(std::uint64_t(e.metrics.size()));
+    for (const auto& m : e.metrics) {
+      w.put(m.name);
+      put_each<double>(w, m.value, m.val_value);
+    }
+  }
   w.seal();
   return w.bytes();
 }
@@ -211,8 +220,9 @@ TrainingState<T> parse_checkpoint(std::span<const unsigned char> bytes, const st
   WeightsReader r(bytes, reading(subject, "checkpoint"));
   char magic[8];
   r.read(magic, 8);
-  if (const auto v = r.get<std::uint32_t>(); v != checkpoint_version)
-    unknown_version(bytes, subject, v, "version " + std::to_string(checkpoint_version));
+  const auto version = r.get<std::uint32_t>();
+  if (version != 1 && version != checkpoint_version)
+    unknown_version(bytes, subject, version, "version 1 or " + std::to_string(checkpoint_version));
   if (bytes.size() < 16) r.corrupt("it is only " + std::to_string(bytes.size()) + " bytes long");
   verify_checksum(bytes, subject);
   r = WeightsReader(bytes.first(bytes.size() - 4), reading(subject, "checkpoint"));
@@ -275,6 +285,14 @@ TrainingState<T> parse_checkpoint(std::span<const unsigned char> bytes, const st
     r.read(a->data(), n * sizeof(T));
   }
   s.best_monitored = r.get<double>();
+  if (version >= 2)
+    for (auto& e : s.history) {
+      e.metrics.resize(r.get_count(4 + 16, "an epoch's metrics"));
+      for (auto& m : e.metrics) {
+        m.name = r.get_string(64);
+        get_each<double>(r, &m.value, &m.val_value);
+      }
+    }
   r.expect_end();
   const std::vector<T>* saved[4] = {&s.moments[0], &s.moments[1], &s.early_params, &s.early_state};
   for (const auto* a : saved)

@@ -11,7 +11,9 @@
 #include <filesystem>
 #include <iostream>
 #include <limits>
+#include <memory>
 #include <numeric>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -22,9 +24,11 @@
 #include "../backend/cpu.hpp"
 #include "../backend/memory.hpp"
 #include "../core/random.hpp"
+#include "../data/augmentation.hpp"
 #include "../data/dataset.hpp"
 #include "../guards/data_guards.hpp"
 #include "../guards/training_guards.hpp"
+#include "../layers/normalization.hpp"
 #include "../losses/fusion.hpp"
 #include "../optim/optimizer.hpp"
 #include "../runner/batch_runner.hpp"
@@ -157,6 +161,62 @@ class Model {
     backend_.upload(params.data(), params_.data(), parameter_count);
     backend_.upload(state.data(), state_.data(), state_count);
     optimizer_.reserve(backend_, parameter_count);
+    adapted_ = false;
+  }
+
+  // Whether the first layer is Normalization (the model scales its own inputs; see adapt).
+  static constexpr bool normalizes_input = std::is_same_v<typename Net::first_layer, Normalization>;
+
+  // Sets the statistics of the model's Normalization layer (its first): each channel's mean and
+  // variance over the given inputs, the training data (Keras: Normalization.adapt). They are
+  // saved with the weights. A channel that is constant in the data is centred, not scaled.
+  template <class D>
+  requires detail::DatasetType<D>
+  void adapt(const D& data) {
+    using verdict = detail::data_verdict_t<Net, Loss, D, /*WithLabels=*/false>;
+    static_assert(sizeof(typename detail::report<verdict>::model_is_valid));  // docs/errors.md
+    if constexpr (detail::is_passed<verdict> && checks_passed) adapt(data.inputs());
+  }
+  void adapt(std::span<const T> inputs) {
+    static_assert(normalizes_input,
+                  "adapt: the model's first layer is not tg::Normalization; fix: add "
+                  "tg::Normalization right after Input, or scale the data with a data:: scaler");
+    if constexpr (normalizes_input && checks_passed) {
+      constexpr std::size_t C = input_shape::dims[input_shape::rank - 1];
+      const std::size_t n = inputs.size() / input_shape::size;
+      if (n == 0 || inputs.size() % input_shape::size != 0)
+        throw std::invalid_argument("adapt: " + std::to_string(inputs.size()) +
+                                    " values are not whole samples of " + input_shape::to_string() +
+                                    " (" + std::to_string(input_shape::size) + " values each)");
+      const std::size_t rows = inputs.size() / C;
+      std::vector<double> mean(C), var(C);
+      for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t c = 0; c < C; ++c) {
+          const double v = double(inputs[r * C + c]);
+          if (!std::isfinite(v))
+            throw std::invalid_argument("adapt: sample " +
+                                        std::to_string(r * C / input_shape::size) + " holds " +
+                                        (std::isnan(v) ? "NaN" : "Inf") + " at value " +
+                                        std::to_string((r * C + c) % input_shape::size) +
+                                        ": statistics over it would be NaN; clean the data first");
+          mean[c] += v;
+        }
+      for (auto& m : mean) m /= double(rows);
+      for (std::size_t r = 0; r < rows; ++r)  // two passes: exact for large offsets
+        for (std::size_t c = 0; c < C; ++c) {
+          const double d = double(inputs[r * C + c]) - mean[c];
+          var[c] += d * d;
+        }
+      std::vector<T> state(2 * C);
+      for (std::size_t c = 0; c < C; ++c) {
+        const double v = var[c] / double(rows);  // the population variance, as Keras
+        state[c] = T(mean[c]);
+        // No spread (or less than T resolves around the mean): centre only.
+        state[C + c] = v > 0 && T(v) > 0 && std::sqrt(v) > 1e-6 * std::abs(mean[c]) ? T(v) : T(1);
+      }
+      backend_.upload(state.data(), state_.data(), 2 * C);  // the first layer's state
+      adapted_ = true;
+    }
   }
 
   template <class D>
@@ -178,21 +238,35 @@ class Model {
     GuardReport report;
     if constexpr (detail::is_passed<verdict> && checks_passed) {
       detail::check_fit_options(train, options);
+      require_adapted("check_data");
       detail::GuardSink sink(options.guards, report);
       check_data_guards(train, options.validation ? &options.validation->get() : nullptr,
-                        std::min(options.batch_size, train.size()), sink);
+                        std::min(options.batch_size, train.size()), sink,
+                        detail::row_weights(train, options));
     }
     return report;
   }
 
   template <class D>
   Evaluation evaluate(const D& data, std::size_t batch_size = 256) {
+    return evaluate(data, {}, batch_size);
+  }
+  // The loss, accuracy and the metrics asked ({Metric::precision, Metric::confusion_matrix}...).
+  template <class D>
+  Evaluation evaluate(const D& data, const std::vector<Metric>& metrics,
+                      std::size_t batch_size = 256) {
     using verdict = detail::data_verdict_t<Net, Loss, D>;
     static_assert(sizeof(typename detail::report<verdict>::model_is_valid));  // docs/errors.md
     if constexpr (detail::is_passed<verdict> && checks_passed) {
       if (data.size() == 0) throw std::invalid_argument("evaluate: the dataset is empty");
+      detail::check_metrics<typename D::labels_type>(metrics, "evaluate", false);
+      require_adapted("evaluate");
       check_held_out(data, "evaluation", true);
-      return evaluate_checked(data, batch_size);
+      auto accumulator = metric_accumulator<D>(metrics);
+      Evaluation e = evaluate_checked(data, batch_size, metrics.empty() ? nullptr : &accumulator);
+      if (std::find(metrics.begin(), metrics.end(), Metric::confusion_matrix) != metrics.end())
+        e.confusion = accumulator.confusion();
+      return e;
     } else {
       return {};
     }
@@ -214,6 +288,7 @@ class Model {
     LearningRateSearch out;
     if constexpr (detail::is_passed<verdict> && checks_passed) {
       detail::check_search_options(options, train.size());
+      require_adapted("find_learning_rate");
       check_usable(train, "training");
       Buf params(parameter_count), state(state_count);
       backend_.copy(CP(params_.data()), params.data(), parameter_count);
@@ -249,6 +324,7 @@ class Model {
       throw std::invalid_argument("predict: " + std::to_string(inputs.size()) +
                                   " values are not whole samples of " + input_shape::to_string() +
                                   " (" + std::to_string(input_shape::size) + " values each)");
+    require_adapted("predict");
     last_report_ = {};
     if (!guards_.all_off()) {
       detail::GuardSink sink(guards_, last_report_, false);
@@ -264,6 +340,7 @@ class Model {
     using verdict = detail::data_verdict_t<Net, Loss, D, /*WithLabels=*/false>;
     static_assert(sizeof(typename detail::report<verdict>::model_is_valid));  // docs/errors.md
     if constexpr (detail::is_passed<verdict> && checks_passed) {
+      require_adapted("predict");
       check_held_out(data, "prediction", false);
       return predict_rows(data.inputs(), batch_size);
     } else {
@@ -344,6 +421,7 @@ class Model {
   }
 
   void save(const std::string& path) const {
+    require_adapted("save");
     const auto params = get_weights(), state = get_state();
     detail::write_weights(path, records(), params.data(), params.size(), state.data(),
                           state.size());
@@ -378,6 +456,7 @@ class Model {
     backend_.upload(params.data(), params_.data(), parameter_count);
     backend_.upload(state.data(), state_.data(), state_count);
     optimizer_.reserve(backend_, parameter_count);
+    adapted_ = false;  // checked on next use
   }
 
   // What a checkpoint holds, after checking it against this model; the model is not touched.
@@ -437,6 +516,7 @@ class Model {
           throw std::invalid_argument("loss_and_gradient: target " + std::to_string(i) +
                                       " is class " + std::to_string(targets[i]) + " outside [0, " +
                                       std::to_string(D::labels_type::classes) + ")");
+    require_adapted("loss_and_gradient");
     using L = typename D::label_value;
     runner_.template reserve<L>(n, D::label_width);
     std::copy(inputs.begin(), inputs.end(), runner_.host_inputs());
@@ -480,7 +560,7 @@ class Model {
   // fit's training set stays on the device when the backend gathers there and it fits.
   template <class D>
   void keep_training_data_on_device(const D& data) {
-    runner_.keep_on_device(data);
+    if (!augment_) runner_.keep_on_device(data);  // augmented batches are made on the host
   }
   template <class D>
   void gather_order(const D& data, std::size_t first, std::size_t count) {
@@ -490,7 +570,23 @@ class Model {
       return;
     }
     runner_.gather(data, rows);
+    if constexpr (input_shape::rank == 3)
+      if (augment_)
+        detail::augment_images(runner_.host_inputs(), count, input_shape::dims[0],
+                               input_shape::dims[1], input_shape::dims[2], *augment_, rng_,
+                               augment_scratch_);
     runner_.upload_batch(count, D::label_width * sizeof(typename D::label_value));
+  }
+  // Training batches carry these rows' weights and are augmented (each may be null) until the
+  // returned handle is gone.
+  auto training_batches(const std::vector<T>* weights, const Augmentation* augment) {
+    runner_.set_row_weights(weights);
+    augment_ = augment;
+    auto clear = [](Model* m) {
+      m->runner_.set_row_weights(nullptr);
+      m->augment_ = nullptr;
+    };
+    return std::unique_ptr<Model, decltype(clear)>(this, clear);
   }
   bool observe_best(Best& best, const EpochLogs& logs, const EarlyStopping& rule) {
     return best.observe(backend_, params_, state_, logs, rule);
@@ -558,12 +654,38 @@ class Model {
   }
 
   template <class D>
-  Evaluation evaluate_checked(const D& data, std::size_t batch_size) {
+  using MetricsOf = detail::MetricAccumulator<typename D::labels_type, T>;
+  template <class D>
+  MetricsOf<D> metric_accumulator(const std::vector<Metric>& metrics) const {
+    return MetricsOf<D>(metrics, binary_threshold);
+  }
+  // The outputs of the training batch just run (rows first.. of the shuffled order) into the
+  // metrics, with the rows' labels from the dataset.
+  template <class D>
+  void add_batch_outputs(MetricsOf<D>& metrics, const D& data, std::size_t first,
+                         std::size_t count) {
+    constexpr std::size_t width = output_shape::size;
+    const T* y;
+    if constexpr (Memory::host_accessible) {
+      y = runner_.outputs();
+    } else {
+      if (host_outputs_.size() < count * width) host_outputs_.resize(count * width);
+      backend_.download(CP(runner_.outputs()), host_outputs_.data(), count * width);
+      y = host_outputs_.data();
+    }
+    for (std::size_t i = 0; i < count; ++i)
+      metrics.add(y + i * width, data.label(order_[first + i]), width);
+  }
+
+  template <class D>
+  Evaluation evaluate_checked(const D& data, std::size_t batch_size,
+                              MetricsOf<D>* metrics = nullptr) {
     check_usable(data, "evaluation");
     using L = typename D::label_value;
     const std::size_t batch = std::max<std::size_t>(1, std::min(batch_size, data.size()));
     runner_.template reserve<L>(batch, D::label_width);
     runner_.clear_record();  // the sums of every batch, read once at the end
+    if (metrics) metrics->reset(data.size());
     for (std::size_t start = 0; start < data.size(); start += batch) {
       const std::size_t count = std::min(batch, data.size() - start);
       if constexpr (Memory::host_accessible) {
@@ -577,11 +699,27 @@ class Model {
             runner_.inputs(), runner_.outputs(), count, binary_threshold,
             runner_.template labels<L>());
       }
+      if (metrics) {
+        constexpr std::size_t width = output_shape::size;
+        const T* y;
+        if constexpr (Memory::host_accessible) {
+          y = runner_.outputs();
+        } else {
+          host_outputs_.resize(std::max(host_outputs_.size(), count * width));
+          backend_.download(CP(runner_.outputs()), host_outputs_.data(), count * width);
+          y = host_outputs_.data();
+        }
+        for (std::size_t i = 0; i < count; ++i)
+          metrics->add(y + i * width, data.label(start + i), width);
+      }
     }
     const double* r = runner_.download_record();
     const double n = double(data.size());
-    return {runner_.loss_sum(r) / n,
-            D::labels_type::kind != LabelKind::real ? runner_.correct_sum(r) / n : NAN};
+    Evaluation e;
+    e.loss = runner_.loss_sum(r) / n;
+    e.accuracy = D::labels_type::kind != LabelKind::real ? runner_.correct_sum(r) / n : NAN;
+    if (metrics) e.metrics = metrics->values();
+    return e;
   }
 
   // --- Checkpoints --------------------------------------------------------------------------
@@ -713,6 +851,7 @@ class Model {
       best.params.resize(parameter_count);
       backend_.upload(s.early_params.data(), best.params.data(), parameter_count);
     }
+    adapted_ = false;
     if (s.early_state.size() == state_count) {
       best.state.resize(state_count);
       backend_.upload(s.early_state.data(), best.state.data(), state_count);
@@ -732,7 +871,7 @@ class Model {
 
   template <class D>
   void check_data_guards(const D& train, const D* validation, std::size_t batch,
-                         detail::GuardSink& sink) {
+                         detail::GuardSink& sink, std::span<const T> weights = {}) {
     const bool leakage = sink.on(guard::data_leakage) || sink.on(guard::data_scaler_leak);
     const bool index_rows = sink.on(guard::data_duplicates) || leakage;
     auto scan = detail::scan_rows(train, sink.on(guard::data_nonfinite), index_rows);
@@ -745,7 +884,8 @@ class Model {
     if (sink.on(guard::data_range) || sink.on(guard::data_constant) || sink.on(guard::data_shift) ||
         sink.on(guard::data_leakage))
       profile_.stats = detail::feature_stats(train);
-    detail::check_features(train, profile_.stats, "training", sink);
+    const auto norm = input_normalization();
+    detail::check_features(train, profile_.stats, "training", sink, norm ? &*norm : nullptr);
     detail::ColumnValues<D> columns(train);
     detail::TrainRows rows;
     if (index_rows) {
@@ -755,7 +895,7 @@ class Model {
       // Its upper 95% bound, as the leakage guard of fit judges it.
       profile_.twin_rate = detail::repeat_rate_bound(rows.twins, train.size());
     }
-    detail::check_imbalance(train, "training", sink);
+    detail::check_imbalance(train, "training", sink, weights);
     if (validation) {
       detail::check_nonfinite(*validation, "validation", sink);
       detail::check_labels(*validation, "validation", sink);
@@ -835,6 +975,43 @@ class Model {
 
   // Slices of the flat gradient for the first and last parameterised layers, and scratch for
 
+  // The Normalization layer's statistics as the data guards use them; none without the layer
+  // or before adapt (a fit resumed into a fresh model reads them from the checkpoint later).
+  std::optional<detail::InputNormalization> input_normalization() const {
+    if constexpr (normalizes_input) {
+      constexpr std::size_t C = input_shape::dims[input_shape::rank - 1];
+      std::vector<T> values(2 * C);
+      const_cast<B&>(backend_).download(CP(state_.data()), values.data(), 2 * C);
+      detail::InputNormalization norm{std::vector<double>(C), std::vector<double>(C)};
+      for (std::size_t c = 0; c < C; ++c) {
+        if (!std::isfinite(values[c]) || !(values[C + c] > 0)) return std::nullopt;
+        norm.mean[c] = double(values[c]);
+        norm.sd[c] = std::sqrt(double(values[C + c]));
+      }
+      return norm;
+    } else {
+      return std::nullopt;
+    }
+  }
+
+  // Refuses to run a model whose Normalization layer has no statistics (NaN until adapt).
+  void require_adapted(const char* who) const {
+    if constexpr (normalizes_input) {
+      if (adapted_) return;
+      constexpr std::size_t C = input_shape::dims[input_shape::rank - 1];
+      std::vector<T> values(2 * C);
+      const_cast<B&>(backend_).download(CP(state_.data()), values.data(), 2 * C);
+      for (const T v : values)
+        if (!std::isfinite(v))
+          throw std::logic_error(
+              std::string(who) +
+              ": the model's first layer, Normalization, has no statistics yet; call "
+              "model.adapt(train) on the training data first (it sets each channel's mean and "
+              "variance, which save() then stores with the weights)");
+      adapted_ = true;
+    }
+  }
+
   Body body_;
   Buf params_, grads_, state_;
   optim::Optimizer<T, Memory> optimizer_;
@@ -854,7 +1031,11 @@ class Model {
   } profile_;
   GuardPolicy guards_;
   GuardReport last_report_;
-  std::vector<std::string> printed_;  // warning codes evaluate and predict have printed
+  std::vector<std::string> printed_;       // warning codes evaluate and predict have printed
+  const Augmentation* augment_ = nullptr;  // fit's FitOptions::augment, while it runs
+  std::vector<T> augment_scratch_;
+  std::vector<T> host_outputs_;   // a batch's outputs, read back for metrics (device memory)
+  mutable bool adapted_ = false;  // Normalization's statistics were checked or set
 };
 
 }  // namespace tensorguard

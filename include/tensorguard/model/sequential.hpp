@@ -26,6 +26,14 @@ template <class First, class... L>
 struct last_of<First, L...> {
   using type = typename decltype((std::type_identity<First>{}, ..., std::type_identity<L>{}))::type;
 };
+template <class... L>
+struct first_of {
+  using type = void;
+};
+template <class First, class... L>
+struct first_of<First, L...> {
+  using type = First;
+};
 template <class First>
 struct input_facts {
   using shape = Shape<1>;
@@ -87,6 +95,7 @@ struct Sequential {
   using body = body_on<HostMemory>;
   using output_shape = typename body::output_shape;
   using last_layer = typename detail::last_of<Layers...>::type;
+  using first_layer = typename detail::first_of<Layers...>::type;
   // The activation of the last layer (void if the last layer is a merge or shape-only layer).
   using output_activation = typename detail::output_activation_of<last_layer>::type;
 

@@ -83,6 +83,10 @@ class BatchRunner {
       dout_.resize(batch * output_shape::size);
       reserved_ = batch;
     }
+    if (row_weights_ && weights_.size() < reserved_) {
+      weights_.resize(reserved_);
+      host_weights_.resize(reserved_);
+    }
     label_bytes_ = std::max(label_bytes_, label_width * sizeof(L));
     labels_at_ = align(reserved_ * input_shape::size * sizeof(T));
     const std::size_t bytes = labels_at_ + align(reserved_ * label_bytes_);
@@ -113,7 +117,7 @@ class BatchRunner {
     return view_as<L>(host_batch(), labels_at_);
   }
   T* host_inputs() { return view_as<T>(host_batch(), 0); }
-  // Rows of a dataset into the batch block.
+  // Rows of a dataset into the batch block (and their weights, when fit weights samples).
   template <class D>
   void gather(const D& data, std::span<const std::size_t> rows) {
     T* x = host_inputs();
@@ -121,6 +125,19 @@ class BatchRunner {
     for (std::size_t i = 0; i < rows.size(); ++i) {
       std::copy_n(data.input(rows[i]), input_shape::size, x + i * input_shape::size);
       std::copy_n(data.label(rows[i]), D::label_width, t + i * D::label_width);
+    }
+    if (row_weights_)
+      for (std::size_t i = 0; i < rows.size(); ++i) host_weights_[i] = (*row_weights_)[rows[i]];
+  }
+  // Each training row's weight (fit's class and sample weights) until the next call; null: none.
+  // Training batches then carry their rows' weights, which scale each sample's loss and
+  // gradient. The dataset is not kept on the device meanwhile (its rows are gathered on the host).
+  void set_row_weights(const std::vector<T>* weights) {
+    row_weights_ = weights;
+    if (weights) {
+      resident_ = false;
+      weights_.resize(std::max<std::size_t>(reserved_, 1));
+      host_weights_.resize(weights_.size());
     }
   }
   // Consecutive samples of a dataset (evaluate): inputs and labels side by side.
@@ -140,6 +157,7 @@ class BatchRunner {
   template <class D>
   bool keep_on_device(const D& data) {
     resident_ = false;
+    if (row_weights_) return false;
     if constexpr (gathers_on_device) {
       using L = typename D::label_value;
       const std::size_t n = data.size(), values = n * input_shape::size,
@@ -186,6 +204,7 @@ class BatchRunner {
     // One block: the inputs, the gap to the labels' offset, the labels.
     if constexpr (!host_memory)
       backend_.upload(staging_.data(), batch_.data(), labels_at_ + count * label_bytes_per_sample);
+    if (row_weights_) backend_.upload(host_weights_.data(), weights_.data(), count);
   }
 
   CP inputs() const { return view_as<T>(unconst(batch_.data()), 0); }
@@ -250,8 +269,9 @@ class BatchRunner {
                   const P dy = dout_.data() + s * output_shape::size;
                   const auto t = labels<L>() + s * Labels::width;
                   body.forward(backend, x, y, c, mode);
+                  const CP w = row_weights_ ? CP(weights_.data()) + s : CP{};
                   backend.template loss<Loss>(fused ? CP(body.logits()) : CP(y), t, dy,
-                                              output_shape::size, Labels::width, c, n, slot);
+                                              output_shape::size, Labels::width, c, n, slot, w);
                   count_correct<Labels>(backend, y, t, c, threshold, slot + 1);
                   if (part == 0) watch(body, backend, x, CP(y), c);
                   if constexpr (fused)
@@ -404,6 +424,9 @@ class BatchRunner {
   bool resident_ = false;
   buffer<T> resident_inputs_;
   buffer<unsigned char> resident_labels_;
+  const std::vector<T>* row_weights_ = nullptr;
+  buffer<T> weights_;            // the batch's weights on the device
+  std::vector<T> host_weights_;  // and where gather puts them
   buffer<std::uint32_t> rows_;
   std::vector<std::uint32_t> host_rows_;
   std::size_t batch_bytes_ = 0, labels_at_ = 0, label_bytes_ = 0, reserved_ = 0, body_reserved_ = 0;

@@ -39,6 +39,56 @@ void check_fit_options(const D& train, const FitOptions<D>& options) {
         "leave it out");
 }
 
+// Each training row's weight: class_weight[its class] * sample_weight[row]; empty without
+// weights. Refuses weights that cannot be meant (wrong count, negative, NaN, all zero).
+template <class D>
+std::vector<typename D::scalar> row_weights(const D& train, const FitOptions<D>& options) {
+  using L = typename D::labels_type;
+  constexpr bool classes = L::kind == LabelKind::class_index || L::kind == LabelKind::one_hot ||
+                           L::kind == LabelKind::binary;
+  const auto& cw = options.class_weight;
+  const auto& sw = options.sample_weight;
+  if (cw.empty() && sw.empty()) return {};
+  auto check = [](const std::vector<double>& w, const char* what) {
+    for (std::size_t i = 0; i < w.size(); ++i)
+      if (!(w[i] >= 0) || !std::isfinite(w[i]))
+        throw std::invalid_argument(std::string("fit: FitOptions::") + what + "[" +
+                                    std::to_string(i) + "] is " + fmt(w[i]) +
+                                    "; weights must be finite and at least 0");
+  };
+  check(cw, "class_weight");
+  check(sw, "sample_weight");
+  if (!cw.empty()) {
+    if (!classes)
+      throw std::invalid_argument(
+          "fit: FitOptions::class_weight needs class labels (ClassIndex, OneHot or Binary), "
+          "these are " +
+          L::name() + "; weight the rows with FitOptions::sample_weight instead");
+    if (cw.size() != L::classes)
+      throw std::invalid_argument("fit: FitOptions::class_weight has " + std::to_string(cw.size()) +
+                                  " weights for " + std::to_string(L::classes) + " classes (" +
+                                  L::name() + "); give one weight per class, in class order");
+  }
+  if (!sw.empty() && sw.size() != train.size())
+    throw std::invalid_argument("fit: FitOptions::sample_weight has " + std::to_string(sw.size()) +
+                                " weights for " + std::to_string(train.size()) +
+                                " training rows; give one weight per row");
+  std::vector<typename D::scalar> w(train.size());
+  double total = 0;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    double v = sw.empty() ? 1.0 : sw[i];
+    if constexpr (classes)
+      if (!cw.empty()) v *= cw[class_of_label<L>(train.label(i))];
+    w[i] = typename D::scalar(v);
+    total += v;
+  }
+  if (!(total > 0))
+    throw std::invalid_argument(
+        "fit: every training row has weight 0 (class_weight x sample_weight), so nothing would "
+        "be learned; give some rows a positive weight");
+  return w;
+}
+
 inline void check_checkpoint_options(const CheckpointOptions& c, bool has_validation) {
   if (c.path.empty()) throw std::invalid_argument("fit: FitOptions::checkpoint needs a path");
   // Found now, not after the first epoch has trained.
@@ -166,6 +216,8 @@ template <class Mdl, class D>
 History fit_epochs(Mdl& m, const D& train, const FitOptions<D>& options, History& history) {
   using T = typename Mdl::scalar;
   check_fit_options(train, options);
+  check_metrics<typename D::labels_type>(options.metrics, "fit: FitOptions::metrics", true);
+  check_augmentation<typename D::input_shape>(options.augment);
   const CheckpointOptions* checkpoint = options.checkpoint ? &*options.checkpoint : nullptr;
   if (checkpoint) check_checkpoint_options(*checkpoint, options.validation.has_value());
   // A checkpoint to continue from: read and checked whole before anything changes.
@@ -192,15 +244,19 @@ History fit_epochs(Mdl& m, const D& train, const FitOptions<D>& options, History
       std::cout << "fit: '" << resume_path << "' is at epoch " << resume->epoch << " of "
                 << options.epochs << ": nothing is left to train\n";
   }
+  if (!resume) m.require_adapted("fit");  // a checkpoint brings its own statistics
 
   m.guard_policy() = options.guards;  // evaluate and predict judge later data at these levels
   GuardSink sink(options.guards, history.guards, options.verbose != Verbosity::silent);
   const std::size_t n = train.size();
   const std::size_t batch = std::min(options.batch_size, n);
-  m.check_data_guards(train, options.validation ? &options.validation->get() : nullptr, batch,
-                      sink);
+  const std::vector<T> weights = row_weights(train, options);
+  m.check_data_guards(train, options.validation ? &options.validation->get() : nullptr, batch, sink,
+                      weights);
 
   const std::size_t steps = (n + batch - 1) / batch;
+  auto batches = m.training_batches(weights.empty() ? nullptr : &weights,
+                                    options.augment.any() ? &options.augment : nullptr);
   m.template prepare_training<D>(batch, n);
   m.keep_training_data_on_device(train);
   typename Mdl::Best best;
@@ -213,11 +269,18 @@ History fit_epochs(Mdl& m, const D& train, const FitOptions<D>& options, History
     first_epoch = resume->epoch + 1;
   }
   auto& optimizer = m.optimizer();
-  TrainingMonitor monitor(sink, Mdl::expected_first_loss(), optimizer.name(),
+  // Weighted, the first loss is the unweighted one times the mean weight; the constant
+  // prediction's training loss is not known then (validation stays unweighted).
+  double mean_weight = 1;
+  if (!weights.empty()) {
+    mean_weight = 0;
+    for (const T w : weights) mean_weight += double(w) / double(weights.size());
+  }
+  TrainingMonitor monitor(sink, Mdl::expected_first_loss() * mean_weight, optimizer.name(),
                           optimizer.learning_rate());
   if (!options.guards.all_off() && sink.on(guard::train_no_signal))
     monitor.set_constant_prediction(
-        constant_prediction_loss<typename Mdl::loss_type>(train, train),
+        weights.empty() ? constant_prediction_loss<typename Mdl::loss_type>(train, train) : NAN,
         options.validation
             ? constant_prediction_loss<typename Mdl::loss_type>(train, options.validation->get())
             : NAN,
@@ -247,6 +310,8 @@ History fit_epochs(Mdl& m, const D& train, const FitOptions<D>& options, History
       best.waited >= options.early_stopping->patience)
     control.stop = true;
   constexpr bool has_accuracy = D::labels_type::kind != LabelKind::real;
+  auto train_metrics = m.template metric_accumulator<D>(options.metrics);
+  auto val_metrics = m.template metric_accumulator<D>(options.metrics);
   control.epoch = first_epoch;
   for (auto& cb : options.callbacks)
     if (cb.on_train_begin) cb.on_train_begin(control);
@@ -257,6 +322,7 @@ History fit_epochs(Mdl& m, const D& train, const FitOptions<D>& options, History
     progress.start_epoch(epoch, options.epochs, steps, has_accuracy);
     double loss_sum = 0, correct = 0;
     std::size_t seen = 0;
+    if (!train_metrics.empty()) train_metrics.reset(n);
     for (std::size_t step = 0; step < steps && !control.stop; ++step) {
       const std::size_t count = std::min(batch, n - step * batch);
       m.gather_order(train, step * batch, count);
@@ -264,6 +330,7 @@ History fit_epochs(Mdl& m, const D& train, const FitOptions<D>& options, History
           m.template train_step<D>(count, guarded ? &monitor : nullptr, epoch, step + 1);
       loss_sum += batch_loss;
       correct += batch_correct;
+      if (!train_metrics.empty()) m.add_batch_outputs(train_metrics, train, step * batch, count);
       seen += count;
       progress.step(step + 1, loss_sum / double(seen), correct / double(seen));
       for (auto& cb : options.callbacks)
@@ -276,10 +343,14 @@ History fit_epochs(Mdl& m, const D& train, const FitOptions<D>& options, History
     if (has_accuracy) logs.accuracy = correct / double(seen);
     logs.steps = steps;
     logs.learning_rate = optimizer.learning_rate();
+    if (!train_metrics.empty()) logs.metrics = train_metrics.values();
     if (options.validation) {
-      const Evaluation v = m.evaluate_checked(options.validation->get(), 256);
+      const Evaluation v = m.evaluate_checked(options.validation->get(), 256,
+                                              val_metrics.empty() ? nullptr : &val_metrics);
       logs.val_loss = v.loss;
       logs.val_accuracy = v.accuracy;
+      for (std::size_t i = 0; i < v.metrics.size() && i < logs.metrics.size(); ++i)
+        logs.metrics[i].val_value = v.metrics[i].value;
     }
     logs.seconds = progress.seconds_since_start();
     progress.end_epoch(logs);

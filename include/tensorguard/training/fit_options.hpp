@@ -1,17 +1,21 @@
 // What fit, evaluate and find_learning_rate take and give: options, callbacks, results.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "../data/augmentation.hpp"
 #include "../detail/diagnostics.hpp"
 #include "../guards/guard.hpp"
 #include "../guards/training_guards.hpp"
 #include "../model/checkpoint.hpp"
 #include "history.hpp"
+#include "metrics.hpp"
 #include "progress.hpp"
 
 namespace tensorguard {
@@ -116,6 +120,18 @@ struct FitOptions {
   std::optional<EarlyStopping> early_stopping{};  // stop when val_loss stops improving
   std::optional<CheckpointOptions> checkpoint{};  // write the training state as it goes
   std::string resume_from{};                      // a checkpoint to continue from (it must exist)
+  // More metrics for the progress line, History and callbacks, over the training batches and
+  // the validation data: {Metric::mae}, {Metric::precision, Metric::recall, Metric::auc}, ...
+  std::vector<Metric> metrics{};
+  // Keras's class_weight and sample_weight: each training sample's loss (and gradient) is
+  // multiplied by class_weight[its class] (class labels only; one weight per class) and by
+  // sample_weight[its row] (one weight per training row). Empty: 1. Validation is unweighted.
+  std::vector<double> class_weight{};
+  std::vector<double> sample_weight{};
+  // Random flips, shifts and crops of each training batch's images (Shape<H, W, C> inputs),
+  // drawn from the model's generator: the same seed gives the same run. Validation, evaluate
+  // and predict see the images as they are.
+  Augmentation augment{};
 };
 
 // Smith's learning-rate range test (find_learning_rate): the rate grows exponentially each
@@ -134,7 +150,38 @@ struct LearningRateSearch {
 
 struct Evaluation {
   double loss = NAN;
-  double accuracy = NAN;  // NaN for regression labels
+  double accuracy = NAN;             // NaN for regression labels
+  std::vector<MetricValue> metrics;  // the metrics asked of evaluate (value; val_value unused)
+  // Metric::confusion_matrix: confusion[true class][predicted class], sample counts.
+  std::vector<std::vector<std::size_t>> confusion;
+
+  // "loss", "accuracy" or a metric's name ("recall_1", "auc", ...); NaN when not computed.
+  double get(std::string_view name) const {
+    if (name == "loss") return loss;
+    if (name == "accuracy") return accuracy;
+    for (const auto& m : metrics)
+      if (m.name == name) return m.value;
+    return NAN;
+  }
+  // The confusion matrix as a table: a row per true class, a column per predicted class.
+  std::string confusion_table() const {
+    std::size_t cell = 5;
+    for (const auto& row : confusion)
+      for (auto c : row) cell = std::max(cell, std::to_string(c).size() + 1);
+    auto pad = [](const std::string& s, std::size_t width) {
+      return std::string(width - std::min(width, s.size()), ' ') + s;
+    };
+    const std::string corner = "true\\pred";
+    std::string out = corner;
+    for (std::size_t p = 0; p < confusion.size(); ++p) out += pad(std::to_string(p), cell);
+    out += '\n';
+    for (std::size_t t = 0; t < confusion.size(); ++t) {
+      out += pad(std::to_string(t), corner.size());
+      for (auto c : confusion[t]) out += pad(std::to_string(c), cell);
+      out += '\n';
+    }
+    return out;
+  }
 };
 
 }  // namespace tensorguard

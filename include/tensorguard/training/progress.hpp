@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "history.hpp"
 
@@ -54,7 +55,7 @@ class ProgressDisplay {
     const double per_step = logs.steps ? logs.seconds / double(logs.steps) : 0;
     out_ << counter(logs.steps) << ' ' << bar(steps_) << " - " << duration(logs.seconds) << ' '
          << per_step_string(per_step)
-         << metrics(logs.loss, logs.accuracy, logs.val_loss, logs.val_accuracy);
+         << metrics(logs.loss, logs.accuracy, logs.val_loss, logs.val_accuracy, &logs.metrics);
     if (mode_ == Verbosity::bar) out_ << "\x1b[K";
     out_ << '\n' << std::flush;
   }
@@ -99,18 +100,24 @@ class ProgressDisplay {
       std::snprintf(buf, sizeof buf, "%.0fus/step", s * 1e6);
     return buf;
   }
-  std::string metrics(double loss, double acc, double val_loss, double val_acc) const {
+  // Keras's order: loss, accuracy, the other metrics, then the same for validation.
+  std::string metrics(double loss, double acc, double val_loss, double val_acc,
+                      const std::vector<MetricValue>* more = nullptr) const {
     std::string s;
-    auto add = [&](const char* name, double v) {
+    auto add = [&](const std::string& name, double v) {
       if (std::isnan(v)) return;
       char buf[48];
-      std::snprintf(buf, sizeof buf, " - %s: %.4f", name, v);
-      s += buf;
+      std::snprintf(buf, sizeof buf, ": %.4f", v);
+      s += " - " + name + buf;
     };
     add("loss", loss);
     if (has_accuracy_) add("accuracy", acc);
+    if (more)
+      for (const auto& m : *more) add(m.name, m.value);
     add("val_loss", val_loss);
     if (has_accuracy_) add("val_accuracy", val_acc);
+    if (more)
+      for (const auto& m : *more) add("val_" + m.name, m.val_value);
     return s;
   }
 

@@ -8,14 +8,19 @@ struct LossOps {
   // Sum over n samples of Loss::sample; grad (if not null) receives d(mean loss)/d(output) for
   // a mean over `mean_over` samples (the whole batch, of which these n may be a micro-batch).
   // The sum is added to *into, a slot of the step record the model reads once per step.
+  // weights (if not null): each sample's weight, which scales its loss and its gradient.
   template <class Loss, class T, class Label>
   static void loss(const T* y, const Label* labels, T* grad, std::size_t width,
-                   std::size_t label_width, std::size_t n, std::size_t mean_over, double* into) {
+                   std::size_t label_width, std::size_t n, std::size_t mean_over, double* into,
+                   const T* weights = nullptr) {
     double total = 0;
     const T scale = T(1) / T(mean_over);
-    for (std::size_t s = 0; s < n; ++s)
-      total += double(Loss::sample(y + s * width, labels + s * label_width,
-                                   grad ? grad + s * width : nullptr, width, scale));
+    for (std::size_t s = 0; s < n; ++s) {
+      const T w = weights ? weights[s] : T(1);
+      total +=
+          double(w) * double(Loss::sample(y + s * width, labels + s * label_width,
+                                          grad ? grad + s * width : nullptr, width, scale * w));
+    }
     *into += total;
   }
 

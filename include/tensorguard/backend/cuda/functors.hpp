@@ -448,9 +448,11 @@ struct SampleLoss {
   T* grad;
   size_t width, label_width;
   T scale;
+  const T* weights = nullptr;  // each sample's weight (null: 1)
   TG_HOST_DEVICE double operator()(size_t s) const {
-    return double(Loss::sample(y + s * width, labels + s * label_width,
-                               grad ? grad + s * width : nullptr, width, scale));
+    const T w = weights ? weights[s] : T(1);
+    return double(w) * double(Loss::sample(y + s * width, labels + s * label_width,
+                                           grad ? grad + s * width : nullptr, width, scale * w));
   }
 };
 

@@ -90,8 +90,9 @@ void activation_backward(Context& context, const T* z, const T* y, const T* dy, 
 
 template <class Loss, class T, class L>
 void loss(Context& context, const T* y, const L* labels, T* grad, size_t width, size_t label_width,
-          size_t n, size_t mean_over, double* into) {
-  reduce(context, SampleLoss<Loss, T, L>{y, labels, grad, width, label_width, T(1) / T(mean_over)},
+          size_t n, size_t mean_over, double* into, const T* weights) {
+  reduce(context,
+         SampleLoss<Loss, T, L>{y, labels, grad, width, label_width, T(1) / T(mean_over), weights},
          n, into, Loss::name);
 }
 
@@ -121,5 +122,5 @@ void loss(Context& context, const T* y, const L* labels, T* grad, size_t width, 
 #define TG_CUDA_LOSS_FOR(Loss, T, Label)                                                 \
   template void tensorguard::cuda::loss<Loss, T, Label>(                                 \
       tensorguard::cuda::Context&, const T*, const Label*, T*, std::size_t, std::size_t, \
-      std::size_t, std::size_t, double*)
+      std::size_t, std::size_t, double*, const T*)
 #define TG_CUDA_LOSS(Loss, T) TG_CUDA_LOSS_FOR(Loss, T, T)

@@ -150,7 +150,7 @@ void rmsprop(Context&, T* p, const T* g, T* v, T* mom, size_t n, T lr, T rho, T 
 // Losses and the guards' reductions, each added to a double slot of the step record.
 template <class Loss, class T, class L>
 void loss(Context&, const T* y, const L* labels, T* grad, size_t width, size_t label_width,
-          size_t n, size_t mean_over, double* into);
+          size_t n, size_t mean_over, double* into, const T* weights);
 template <class T, class L>
 void count_correct(Context&, LabelKind kind, const T* y, const L* labels, size_t width,
                    size_t label_width, size_t n, T threshold, double* into);
