@@ -337,6 +337,9 @@ TEST_CASE("evaluate's binary metrics agree with counts taken from predict", "[me
   CHECK(double(e.confusion[1][1]) == tp);
   CHECK_THAT(e.confusion_table(), Contains("true\\pred"));
   CHECK(e.get("accuracy") == Approx((tp + tn) / double(data.size())));
+  const auto [loss, accuracy] = e;  // the metrics do not change how an Evaluation unpacks
+  CHECK(loss == e.loss);
+  CHECK(accuracy == e.accuracy);
 }
 
 TEST_CASE("fit reports MAE and RMSE for regression in the progress line and the history",

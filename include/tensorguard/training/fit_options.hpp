@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "../data/augmentation.hpp"
@@ -155,6 +157,12 @@ struct Evaluation {
   // Metric::confusion_matrix: confusion[true class][predicted class], sample counts.
   std::vector<std::vector<std::size_t>> confusion;
 
+  // auto [loss, accuracy] = model.evaluate(test): the first two values as a pair.
+  template <std::size_t I>
+  double get() const {
+    static_assert(I < 2, "an Evaluation unpacks into loss and accuracy");
+    return I == 0 ? loss : accuracy;
+  }
   // "loss", "accuracy" or a metric's name ("recall_1", "auc", ...); NaN when not computed.
   double get(std::string_view name) const {
     if (name == "loss") return loss;
@@ -185,3 +193,11 @@ struct Evaluation {
 };
 
 }  // namespace tensorguard
+
+// Structured bindings take an Evaluation's loss and accuracy (its metrics stay by name).
+template <>
+struct std::tuple_size<tensorguard::Evaluation> : std::integral_constant<std::size_t, 2> {};
+template <std::size_t I>
+struct std::tuple_element<I, tensorguard::Evaluation> {
+  using type = double;
+};
