@@ -7,10 +7,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <tensorguard/tensorguard.hpp>
+#include <vector>
 
 using namespace tensorguard;
 using Catch::Contains;
@@ -831,4 +834,766 @@ TEST_CASE("MultiHot labels are 0 or 1 per column; Probability targets lie in [0,
   CHECK_THROWS_WITH((data::parse_csv<Shape<1>, Probability<Shape<2>>>("x,p,q\n3,0.25,255\n")),
                     Contains("target '255' is outside [0, 1]; Probability<Shape<2>> targets lie "
                              "in [0, 1]"));
+}
+
+// ----------------------------------------------------------------------------------------------
+// Columns chosen by header name
+
+namespace {
+std::string data_file(const char* name) { return std::string(TG_TEST_DATA_DIR) + "/" + name; }
+
+// A temporary path for a categories file, unique per process, removed afterwards.
+struct TempPath {
+  std::string path;
+  explicit TempPath(const std::string& name)
+      : path((std::filesystem::temp_directory_path() /
+              ("tg_csv_" + std::to_string(::getpid()) + "_" + name))
+                 .string()) {}
+  ~TempPath() { std::filesystem::remove(path); }
+};
+
+// The bytes of a file, for checking what save wrote.
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+using Boston = Dataset<Shape<13>, Real<Shape<1>>>;
+}  // namespace
+
+TEST_CASE("Columns chosen by header name come in the order named; the others are ignored",
+          "[csv][names]") {
+  const auto boston = data_file("boston.csv");
+  // The first row: crim 0.00632, zn 18, ..., rm 6.575, ..., lstat 4.98, medv 24.
+  const auto d = data::read_csv<Shape<3>, Real<Shape<1>>>(
+      boston, {.features = {"rm", "lstat", "crim"}, .labels = {"medv"}});
+  REQUIRE(d.size() == 506);
+  CHECK(d.input(0)[0] == 6.575f);
+  CHECK(d.input(0)[1] == 4.98f);
+  CHECK(d.input(0)[2] == 0.00632f);
+  CHECK(d.label(0)[0] == 24.0f);
+  // A label named, features left empty: every other column in the file's order, which is what
+  // reading by position gives for this file.
+  const Boston by_name = data::read_csv<Shape<13>, Real<Shape<1>>>(boston, {.labels = {"medv"}});
+  const Boston by_position = data::read_csv<Shape<13>, Real<Shape<1>>>(boston);
+  CHECK(by_name.fingerprint() == by_position.fingerprint());
+  // The label may be any column, here the first; a feature may be the label of another read.
+  const auto crime = data::read_csv<Shape<2>, Real<Shape<1>>>(
+      boston, {.features = {"medv", "lstat"}, .labels = {"crim"}});
+  CHECK(crime.input(0)[0] == 24.0f);
+  CHECK(crime.label(0)[0] == 0.00632f);
+  // Columns named nowhere are not read, whatever they hold.
+  const auto skip = data::parse_csv<Shape<1>, ClassIndex<2>>(
+      "id,x,notes,y\nA-17,2.5,\"free, text\",1\n#3,4,!!,0\n", {.features = {"x"}, .labels = {"y"}});
+  REQUIRE(skip.size() == 2);
+  CHECK(skip.input(1)[0] == 4.0f);
+  CHECK(skip.label(0)[0] == 1);
+}
+
+TEST_CASE("Quoted header names may hold the delimiter and quotes, and are chosen as written",
+          "[csv][names]") {
+  const std::string text =
+      "\"width, cm\",\"the \"\"height\"\"\",\"class\"\n"
+      "1.5,2,0\n"
+      "3,4,1\n";
+  const auto d = data::parse_csv<Shape<2>, ClassIndex<2>>(
+      text, {.features = {"the \"height\"", "width, cm"}, .labels = {"class"}});
+  REQUIRE(d.size() == 2);
+  CHECK(d.input(0)[0] == 2.0f);
+  CHECK(d.input(0)[1] == 1.5f);
+  CHECK(d.label(1)[0] == 1);
+  // R's iris header, quoted names with dots.
+  const auto iris = data::read_csv<Shape<2>, ClassIndex<3>>(
+      data_file("iris.csv"), {.features = {"Petal.Width", "Sepal.Length"}, .labels = {"Species"}});
+  CHECK(iris.input(0)[0] == 0.2f);
+  CHECK(iris.input(0)[1] == 5.1f);
+}
+
+TEST_CASE("A name the header does not hold is refused naming the file, the name and the header",
+          "[csv][names]") {
+  const auto boston = data_file("boston.csv");
+  // A close match (case, spaces, punctuation) is suggested.
+  CHECK_THROWS_WITH(
+      (data::read_csv<Shape<13>, Real<Shape<1>>>(boston, {.labels = {"MEDV"}})),
+      Contains("read_csv: '" + boston +
+               "': CsvOptions::labels names 'MEDV', but the header (line "
+               "1) has no such column (did you mean 'medv'?") &&
+          Contains("Its 14 names: 'crim', 'zn', 'indus', 'chas', 'nox', 'rm', 'age', 'dis', "
+                   "'rad', 'tax', 'ptratio', 'black', 'lstat', 'medv'. Fix the name in "
+                   "CsvOptions::labels"));
+  CHECK_THROWS_WITH((data::read_csv<Shape<2>, Real<Shape<1>>>(
+                        data_file("iris.csv"),
+                        {.features = {"sepal_length", "Sepal.Width"}, .labels = {"Species"}})),
+                    Contains("CsvOptions::features names 'sepal_length'") &&
+                        Contains("did you mean 'Sepal.Length'?"));
+  // No close match: no suggestion, the names all the same.
+  CHECK_THROWS_WITH(
+      (data::read_csv<Shape<13>, Real<Shape<1>>>(boston, {.labels = {"price"}})),
+      Contains("names 'price', but the header (line 1) has no such column. Its 14 names: 'crim'") &&
+          !Contains("did you mean"));
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<2>>(
+                        "a,b,c\n1,2,0\n", {.labels = {"c"}, .categorical = {"d"}})),
+                    Contains("CsvOptions::categorical names 'd'"));
+}
+
+TEST_CASE("A name given twice, or a column both feature and label, is refused", "[csv][names]") {
+  const std::string text = "a,b,c\n1,2,0\n";
+  using I = std::invalid_argument;
+  CHECK_THROWS_AS(
+      (data::parse_csv<Shape<2>, ClassIndex<2>>(text, {.features = {"a", "a"}, .labels = {"c"}})),
+      I);
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<2>>(
+                        text, {.features = {"a", "b", "a"}, .labels = {"c"}})),
+                    Contains("CsvOptions::features names 'a' twice; name each column once"));
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<2>>(
+                        text, {.labels = {"c"}, .categorical = {"a", "a"}})),
+                    Contains("CsvOptions::categorical names 'a' twice"));
+  CHECK_THROWS_WITH(
+      (data::parse_csv<Shape<2>, ClassIndex<2>>(text, {.features = {"a", "c"}, .labels = {"c"}})),
+      Contains("'c' is in both CsvOptions::features and CsvOptions::labels"));
+  // The label found by position, named as a feature as well.
+  CHECK_THROWS_WITH(
+      (data::parse_csv<Shape<2>, ClassIndex<2>>(text, {.features = {"a", "c"}})),
+      Contains("CsvOptions::features names 'c', which is the label column (the last column, "
+               "since CsvOptions::labels is empty)"));
+  // A header that holds a name twice: the name cannot choose; unnamed, the columns are read.
+  CHECK_THROWS_WITH((data::parse_csv<Shape<1>, ClassIndex<2>>(
+                        "a,a,c\n1,2,0\n", {.features = {"a"}, .labels = {"c"}})),
+                    Contains("the header (line 1) names 2 columns 'a' (columns 1 and 2), so "
+                             "CsvOptions::features cannot choose one: rename them in the file"));
+  const auto both = data::parse_csv<Shape<2>, ClassIndex<2>>("a,a,c\n1,2,0\n", {.labels = {"c"}});
+  CHECK(both.input(0)[1] == 2.0f);
+}
+
+TEST_CASE("Choosing columns by name needs a header", "[csv][names]") {
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<2>>("a,b,c\n1,2,0\n",
+                                                              {.header = false, .labels = {"c"}})),
+                    Contains("header = false, but CsvOptions::labels chooses columns by header "
+                             "name, so the file needs a header"));
+  CHECK_THROWS_AS((data::parse_csv<Shape<2>, ClassIndex<2>>(
+                      "a,b,c\n1,2,0\n", {.header = false, .features = {"a", "b"}})),
+                  std::invalid_argument);
+  CsvFile file("names_no_header", "1,2,0\n3,4,1\n");
+  CHECK_THROWS_WITH((data::read_csv<Shape<2>, ClassIndex<2>>(file.path, {.labels = {"c"}})),
+                    Contains("read_csv: '" + file.path +
+                             "' line 1 holds only numbers (and missing values), so the file has "
+                             "no header, but CsvOptions::labels chooses columns by header name") &&
+                        Contains("set .header = true"));
+  // header = true: numeric names are names.
+  const auto d = data::parse_csv<Shape<1>, ClassIndex<2>>(
+      "0,1,2\n5,6,1\n", {.header = true, .features = {"1"}, .labels = {"2"}});
+  CHECK(d.input(0)[0] == 6.0f);
+  CHECK(d.label(0)[0] == 1);
+  // A first row that mixes names and numbers is the header when columns are chosen by name.
+  const auto mixed = data::parse_csv<Shape<1>, ClassIndex<2>>(
+      "x,2019,y\n5,6,1\n", {.features = {"2019"}, .labels = {"y"}});
+  CHECK(mixed.input(0)[0] == 6.0f);
+  CHECK_THROWS_WITH((data::parse_csv<Shape<1>, ClassIndex<2>>("a,b\n", {.labels = {"b"}})),
+                    Contains("has a header (line 1) but no data rows"));
+}
+
+TEST_CASE("The number of label columns named must fit the label type", "[csv][names]") {
+  const std::string text = "a,b,c\n1,0.25,0.75\n";
+  CHECK_THROWS_WITH((data::parse_csv<Shape<1>, ClassIndex<2>>(text, {.labels = {"b", "c"}})),
+                    Contains("CsvOptions::labels names 2 columns ('b', 'c') but ClassIndex<2> "
+                             "labels take 1 column (a class index or a class name)"));
+  CHECK_THROWS_WITH((data::parse_csv<Shape<1>, OneHot<3>>(text, {.labels = {"b", "c"}})),
+                    Contains("OneHot<3> labels take 1 column (a class index or a class name) or "
+                             "3 columns (one value per class)"));
+  CHECK_THROWS_WITH((data::parse_csv<Shape<1>, Real<Shape<1>>>(text, {.labels = {"b", "c"}})),
+                    Contains("Real<Shape<1>> labels take 1 column (one value each)"));
+  const auto soft = data::parse_csv<Shape<1>, OneHot<2>>(text, {.labels = {"c", "b"}});
+  CHECK(soft.label(0)[0] == 0.75f);
+  CHECK(soft.label(0)[1] == 0.25f);
+  // labels_first places labels by position: naming them as well is a contradiction.
+  CHECK_THROWS_WITH(
+      (data::parse_csv<Shape<2>, Real<Shape<1>>>(text, {.labels_first = true, .labels = {"a"}})),
+      Contains("labels_first places the labels by position"));
+  // Without names, labels_first still chooses the label columns.
+  const auto first =
+      data::parse_csv<Shape<1>, Real<Shape<1>>>(text, {.labels_first = true, .features = {"c"}});
+  CHECK(first.label(0)[0] == 1.0f);
+  CHECK(first.input(0)[0] == 0.75f);
+}
+
+TEST_CASE("A row of the wrong width is refused naming the header when columns are named",
+          "[csv][names]") {
+  CHECK_THROWS_WITH((data::parse_csv<Shape<1>, ClassIndex<2>>(
+                        "a,b,c\n1,2,0\n1,2,0,9\n", {.features = {"a"}, .labels = {"c"}})),
+                    Contains("line 1 (the header) has 3 names but line 3 has 4 columns: every "
+                             "row needs one cell per name"));
+  CHECK_THROWS_WITH(
+      (data::parse_csv<Shape<2>, ClassIndex<2>>("a,b,c\n0,1,2,0\n", {.labels = {"c"}})),
+      Contains("The first column looks like row names or an index that the header "
+               "does not name (its first cell numbers the rows from 0)"));
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<2>>("a;b;c\n1;2;0\n", {.labels = {"c"}})),
+                    Contains("names 'c', but the header (line 1) has no such column"));
+  CHECK_THROWS_WITH(
+      (data::parse_csv<Shape<1>, ClassIndex<2>>("a,b,c\n1,2,0\n1;2;0\n", {.labels = {"c"}})),
+      Contains("line 3 has 1 column") && Contains("set CsvOptions::delimiter = ';'"));
+}
+
+TEST_CASE("Errors in a file read by name give the column's name as well as its number",
+          "[csv][names]") {
+  CsvFile file("names_cell", "a,b,c\n1,2,0\n3,x7,1\n");
+  CHECK_THROWS_WITH(
+      (data::read_csv<Shape<1>, ClassIndex<2>>(file.path, {.features = {"b"}, .labels = {"c"}})),
+      Contains("read_csv: '" + file.path +
+               "' line 3, column 2 ('b'): 'x7' is not a number; a feature must be") &&
+          !Contains("categorical"));
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<2>>("a,b,c\n1,2,5\n", {.labels = {"c"}})),
+                    Contains("line 2, column 3 ('c'): label '5' is outside [0, 2)"));
+}
+
+// ----------------------------------------------------------------------------------------------
+// Categorical columns
+
+TEST_CASE("A categorical feature becomes one-hot values in its place in the feature order",
+          "[csv][categorical]") {
+  const std::string text =
+      "colour,size,label\n"
+      "red,1,0\n"
+      "blue,2,1\n"
+      "\" green \",3,0\n"
+      "NA,4,1\n";
+  data::CsvCategories categories;
+  const auto d = data::parse_csv<Shape<4>, ClassIndex<2>>(
+      text, {.features = {"size", "colour"}, .labels = {"label"}, .categorical = {"colour"}},
+      categories);
+  REQUIRE(d.size() == 4);
+  // size, then colour as blue, green, red (sorted).
+  const std::vector<std::vector<float>> expected = {{1, 0, 0, 1}, {2, 1, 0, 0}, {3, 0, 1, 0}};
+  for (std::size_t r = 0; r < expected.size(); ++r)
+    for (std::size_t f = 0; f < 4; ++f) {
+      INFO("row " << r << ", value " << f);
+      CHECK(d.input(r)[f] == expected[r][f]);
+    }
+  // A missing category is missing in every one-hot value (left for the data guards).
+  CHECK(d.input(3)[0] == 4.0f);
+  CHECK(std::isnan(d.input(3)[1]));
+  CHECK(std::isnan(d.input(3)[2]));
+  CHECK(std::isnan(d.input(3)[3]));
+  REQUIRE(categories.contains("colour"));
+  CHECK(categories.at("colour") == std::vector<std::string>{"blue", "green", "red"});
+  CHECK(categories.size() == 1);  // a numeric feature has no categories
+  // In the middle of the features, with features left empty.
+  const auto middle = data::parse_csv<Shape<3>, ClassIndex<2>>("x,colour,y,label\n7,red,8,1\n",
+                                                               {.categorical = {"colour"}});
+  CHECK(middle.input(0)[0] == 7.0f);
+  CHECK(middle.input(0)[1] == 1.0f);  // red, the only category
+  CHECK(middle.input(0)[2] == 8.0f);
+  CHECK(middle.label(0)[0] == 1);
+}
+
+TEST_CASE("Categories are sorted, by value when they are numbers, whatever the row order",
+          "[csv][categorical]") {
+  const data::CsvOptions options{.labels = {"y"}, .categorical = {"rad"}};
+  data::CsvCategories a, b;
+  const auto d =
+      data::parse_csv<Shape<3>, Real<Shape<1>>>("rad,y\n10,1\n2,2\n1,3\n2,4\n", options, a);
+  data::parse_csv<Shape<3>, Real<Shape<1>>>("rad,y\n1,3\n10,1\n2,2\n", options, b);
+  CHECK(a.at("rad") == std::vector<std::string>{"1", "2", "10"});
+  CHECK(a == b);
+  CHECK(d.input(0)[2] == 1.0f);  // 10 is the last category
+  CHECK(d.input(1)[1] == 1.0f);
+  // Text sorts by bytes: upper case first.
+  data::CsvCategories t;
+  data::parse_csv<Shape<3>, Real<Shape<1>>>("c,y\nb,1\nB,2\na,3\n",
+                                            {.labels = {"y"}, .categorical = {"c"}}, t);
+  CHECK(t.at("c") == std::vector<std::string>{"B", "a", "b"});
+}
+
+TEST_CASE("Boston's river dummy as a categorical feature widens the input by one",
+          "[csv][categorical]") {
+  const auto path = data_file("boston.csv");
+  const data::CsvOptions options{.labels = {"medv"}, .categorical = {"chas"}};
+  const auto d = data::read_csv<Shape<14>, Real<Shape<1>>>(path, options);
+  const Boston plain = data::read_csv<Shape<13>, Real<Shape<1>>>(path);
+  REQUIRE(d.size() == plain.size());
+  std::size_t river = 0;
+  for (std::size_t r = 0; r < d.size(); ++r) {
+    // crim, zn, indus, then chas as (0, 1), then nox ... lstat.
+    CHECK(d.input(r)[3] + d.input(r)[4] == 1.0f);
+    CHECK(d.input(r)[4] == plain.input(r)[3]);
+    CHECK(d.input(r)[2] == plain.input(r)[2]);
+    CHECK(d.input(r)[13] == plain.input(r)[12]);
+    river += d.input(r)[4] == 1.0f;
+  }
+  CHECK(river == 35);  // MASS::Boston has 35 tracts on the Charles River
+  // The wrong width says what the columns expand to, column by column, and what to change.
+  CHECK_THROWS_WITH(
+      (data::read_csv<Shape<13>, Real<Shape<1>>>(path, options)),
+      Contains("read_csv: '" + path +
+               "': the features expand to 14 values ('crim' 1, 'zn' 1, 'indus' 1, 'chas' "
+               "one-hot 2 ('0', '1'), 'nox' 1, 'rm' 1,") &&
+          Contains("'lstat' 1) but the dataset's input is Shape<13> (13 values). Make the input "
+                   "Shape<14>, or choose other columns with CsvOptions::features") &&
+          Contains("if it is not the training file, pass the training file's CsvCategories"));
+  // With the label found by position, the message says which column it took.
+  CHECK_THROWS_WITH((data::read_csv<Shape<12>, Real<Shape<1>>>(path, {.categorical = {"chas"}})),
+                    Contains("the features expand to 14 values") &&
+                        Contains("('medv' is the label column (the last column, since "
+                                 "CsvOptions::labels is empty))"));
+}
+
+TEST_CASE("Class names in a label column become class indices in sorted order",
+          "[csv][categorical]") {
+  // R's iris with its Species factor written as text.
+  const auto species = data_file("iris_species.csv");
+  const auto coded = data::read_csv<Shape<4>, ClassIndex<3>>(data_file("iris.csv"));
+  data::CsvCategories categories;
+  const auto d =
+      data::read_csv<Shape<4>, ClassIndex<3>>(species, {.labels = {"Species"}}, categories);
+  CHECK(d.fingerprint() == coded.fingerprint());  // setosa 0, versicolor 1, virginica 2
+  CHECK(categories.at("Species") == std::vector<std::string>{"setosa", "versicolor", "virginica"});
+  // Without a CsvCategories, and as OneHot<3> from the one column.
+  const auto plain = data::read_csv<Shape<4>, ClassIndex<3>>(species, {.labels = {"Species"}});
+  CHECK(plain.fingerprint() == coded.fingerprint());
+  const auto onehot = data::read_csv<Shape<4>, OneHot<3>>(species, {.labels = {"Species"}});
+  REQUIRE(onehot.size() == 150);
+  CHECK(onehot.label(0)[0] == 1.0f);
+  CHECK(onehot.label(149)[2] == 1.0f);
+  CHECK(onehot.label(149)[0] + onehot.label(149)[1] == 0.0f);
+  // A label column of numbers, read by name, is class indices as before; as OneHot from one
+  // column too.
+  const auto numbers =
+      data::read_csv<Shape<4>, ClassIndex<3>>(data_file("iris.csv"), {.labels = {"Species"}});
+  CHECK(numbers.fingerprint() == coded.fingerprint());
+  const auto numbers_onehot =
+      data::read_csv<Shape<4>, OneHot<3>>(data_file("iris.csv"), {.labels = {"Species"}});
+  CHECK(numbers_onehot.label(149)[2] == 1.0f);
+  // Read by position, class names are an error that says how to read them.
+  CHECK_THROWS_WITH((data::read_csv<Shape<4>, ClassIndex<3>>(species)),
+                    !Contains("'\"setosa\"'") &&
+                        Contains("line 2, column 5: 'setosa' is not a number; ClassIndex<3> labels "
+                                 "are class indices 0..2: map class names to indices before "
+                                 "reading (e.g. 'setosa' -> 0); or name the label column, "
+                                 "CsvOptions::labels = {\"Species\"}"));
+}
+
+TEST_CASE("A label column of class names must hold as many classes as the label type",
+          "[csv][categorical]") {
+  const auto species = data_file("iris_species.csv");
+  CHECK_THROWS_WITH((data::read_csv<Shape<4>, ClassIndex<2>>(species, {.labels = {"Species"}})),
+                    Contains("the label column 'Species' holds 3 classes ('setosa', "
+                             "'versicolor', 'virginica'), more than the 2 of ClassIndex<2>") &&
+                        Contains("or make the labels ClassIndex<3>"));
+  CHECK_THROWS_WITH((data::read_csv<Shape<4>, ClassIndex<4>>(species, {.labels = {"Species"}})),
+                    Contains("the label column 'Species' holds 3 classes ('setosa', "
+                             "'versicolor', 'virginica') but ClassIndex<4> labels have 4, so the "
+                             "index of each class would depend on which classes this file "
+                             "holds"));
+  // Names and numbers mixed: neither reading is safe.
+  CHECK_THROWS_WITH(
+      (data::parse_csv<Shape<1>, ClassIndex<3>>("x,y\n1,0\n2,setosa\n3,1\n", {.labels = {"y"}})),
+      Contains("the label column 'y' holds both class names and numbers (line 3: "
+               "'setosa', line 2: '0')") &&
+          Contains("add 'y' to CsvOptions::categorical"));
+  // Listed as categorical, numbers are names too: 1-based classes read from 0.
+  data::CsvCategories categories;
+  const auto ranked = data::parse_csv<Shape<1>, ClassIndex<3>>(
+      "x,rank\n5,3\n6,1\n7,2\n", {.labels = {"rank"}, .categorical = {"rank"}}, categories);
+  CHECK(ranked.label(0)[0] == 2);
+  CHECK(ranked.label(1)[0] == 0);
+  CHECK(categories.at("rank") == std::vector<std::string>{"1", "2", "3"});
+  // A label cannot be missing.
+  CHECK_THROWS_WITH(
+      (data::parse_csv<Shape<1>, ClassIndex<2>>("x,y\n1,a\n2,NA\n3,b\n", {.labels = {"y"}})),
+      Contains("line 3, column 2 ('y'): 'NA' is a missing value") &&
+          Contains("a label cannot be missing (drop the row)"));
+  // Real labels have no classes.
+  CHECK_THROWS_WITH((data::parse_csv<Shape<1>, Real<Shape<1>>>(
+                        "x,y\n1,a\n", {.labels = {"y"}, .categorical = {"y"}})),
+                    Contains("CsvOptions::categorical names the label column 'y', but "
+                             "Real<Shape<1>> labels are numbers"));
+}
+
+TEST_CASE("Binary labels of two names need the column listed as categorical",
+          "[csv][categorical]") {
+  const std::string text = "glu,type\n86,No\n195,Yes\n77,No\n";
+  CHECK_THROWS_WITH((data::parse_csv<Shape<1>, Binary>(text, {.labels = {"type"}})),
+                    Contains("line 2, column 2 ('type'): 'No' is not a number; a Binary label is "
+                             "0 or 1: map the two class names to 0 and 1 before reading, or add "
+                             "'type' to CsvOptions::categorical to read 'No' as 0 and 'Yes' as "
+                             "1"));
+  const auto d =
+      data::parse_csv<Shape<1>, Binary>(text, {.labels = {"type"}, .categorical = {"type"}});
+  CHECK(d.label(0)[0] == 0.0f);
+  CHECK(d.label(1)[0] == 1.0f);
+  // Another order, set beforehand.
+  data::CsvCategories order;
+  order.set("type", {"Yes", "No"});
+  const auto flipped =
+      data::parse_csv<Shape<1>, Binary>(text, {.labels = {"type"}, .categorical = {"type"}}, order);
+  CHECK(flipped.label(0)[0] == 1.0f);
+  CHECK_THROWS_WITH((data::parse_csv<Shape<1>, Binary>(
+                        "glu,type\n86,No\n", {.labels = {"type"}, .categorical = {"type"}})),
+                    Contains("holds 1 class ('No') but Binary labels have 2"));
+}
+
+TEST_CASE("Categories learned from the training file are applied to the test file",
+          "[csv][categorical]") {
+  const data::CsvOptions options{.labels = {"y"}, .categorical = {"colour"}};
+  CsvFile train("cat_train", "colour,x,y\nred,1,setosa\ngreen,2,versicolor\nblue,3,virginica\n");
+  // The test file holds fewer colours and classes, in another order.
+  CsvFile test("cat_test", "colour,x,y\nred,4,virginica\nred,5,virginica\n");
+  data::CsvCategories categories;
+  const auto a = data::read_csv<Shape<4>, ClassIndex<3>>(train.path, options, categories);
+  CHECK(categories.size() == 2);  // colour and y
+  const auto b = data::read_csv<Shape<4>, ClassIndex<3>>(test.path, options, categories);
+  REQUIRE(b.size() == 2);
+  CHECK(b.input(0)[2] == 1.0f);  // red is the third of blue, green, red
+  CHECK(b.input(0)[0] + b.input(0)[1] == 0.0f);
+  CHECK(b.label(0)[0] == 2);  // virginica is still class 2
+  CHECK(a.label(2)[0] == 2);
+  // The test file read alone: its own categories do not fit, and the errors say what to pass.
+  CHECK_THROWS_WITH((data::read_csv<Shape<4>, ClassIndex<3>>(test.path, options)),
+                    Contains("the features expand to 2 values ('colour' one-hot 1 ('red'), 'x' "
+                             "1)") &&
+                        Contains("pass the training file's CsvCategories"));
+  CHECK_THROWS_WITH((data::read_csv<Shape<2>, ClassIndex<3>>(
+                        test.path, {.labels = {"y"}, .categorical = {"colour"}})),
+                    Contains("holds 1 class ('virginica') but ClassIndex<3> labels have 3") &&
+                        Contains("pass its CsvCategories here"));
+  // Const categories are only applied: a column they lack is an error, not learned.
+  const data::CsvCategories& fixed = categories;
+  const auto c = data::read_csv<Shape<4>, ClassIndex<3>>(test.path, options, fixed);
+  CHECK(c.fingerprint() == b.fingerprint());
+  const data::CsvCategories none;
+  CHECK_THROWS_WITH((data::read_csv<Shape<4>, ClassIndex<3>>(train.path, options, none)),
+                    Contains("the CsvCategories passed has no categories for column 'colour'") &&
+                        Contains("being const it is only applied"));
+  // A read that fails learns nothing.
+  data::CsvCategories untouched;
+  CsvFile bad("cat_bad", "colour,x,y\nred,1,setosa\ngreen,oops,versicolor\nblue,3,virginica\n");
+  CHECK_THROWS_WITH((data::read_csv<Shape<4>, ClassIndex<3>>(bad.path, options, untouched)),
+                    Contains("line 3, column 2 ('x'): 'oops' is not a number"));
+  CHECK(untouched.empty());
+}
+
+TEST_CASE("A category the training file did not have is refused, or read as zeros if asked",
+          "[csv][categorical]") {
+  data::CsvCategories categories;
+  categories.set("colour", {"blue", "green", "red"});
+  categories.set("y", {"no", "yes"});
+  const std::string text = "colour,y\nred,yes\npurple,no\n";
+  const data::CsvOptions options{.labels = {"y"}, .categorical = {"colour"}};
+  CHECK_THROWS_WITH(
+      (data::parse_csv<Shape<3>, ClassIndex<2>>(text, options, categories, "new.csv")),
+      Contains("parse_csv: 'new.csv' line 3, column 1 ('colour'): 'purple' is not "
+               "one of the 3 categories of 'colour' in the CsvCategories passed "
+               "('blue', 'green', 'red')") &&
+          Contains("CsvUnknownCategory::zeros"));
+  data::CsvOptions zeros = options;
+  zeros.unknown_category = data::CsvUnknownCategory::zeros;
+  const auto d = data::parse_csv<Shape<3>, ClassIndex<2>>(text, zeros, categories);
+  REQUIRE(d.size() == 2);
+  CHECK(d.input(0)[2] == 1.0f);
+  CHECK(d.input(1)[0] + d.input(1)[1] + d.input(1)[2] == 0.0f);
+  CHECK(d.label(1)[0] == 0);
+  // A label is never unknown, even with zeros.
+  CHECK_THROWS_WITH(
+      (data::parse_csv<Shape<3>, ClassIndex<2>>("colour,y\nred,maybe\n", zeros, categories)),
+      Contains("line 2, column 2 ('y'): 'maybe' is not one of the 2 categories of "
+               "'y' in the CsvCategories passed ('no', 'yes')") &&
+          Contains("A label must be one of the classes the model knows"));
+  // More classes in the categories than the label type has.
+  data::CsvCategories wide;
+  wide.set("y", {"a", "b", "c"});
+  CHECK_THROWS_WITH(
+      (data::parse_csv<Shape<1>, ClassIndex<2>>("x,y\n1,a\n", {.labels = {"y"}}, wide)),
+      Contains("has, in the CsvCategories passed, 3 classes ('a', 'b', 'c'), more "
+               "than the 2 of ClassIndex<2>"));
+  // A category that is a missing-value token could never be read.
+  data::CsvCategories na;
+  na.set("y", {"NA", "b"});
+  CHECK_THROWS_AS((data::parse_csv<Shape<1>, ClassIndex<2>>("x,y\n1,b\n", {.labels = {"y"}}, na)),
+                  std::invalid_argument);
+}
+
+TEST_CASE("A text column where numbers belong suggests listing it as categorical",
+          "[csv][categorical]") {
+  const std::string text = "colour,x,y\nred,1,0\ngreen,2,1\nNA,3,0\nred,4,1\n";
+  CHECK_THROWS_WITH(
+      (data::parse_csv<Shape<2>, ClassIndex<2>>(text, {.labels = {"y"}})),
+      Contains("line 2, column 1 ('colour'): 'red' is not a number; a feature must be") &&
+          Contains("Every value in column 1 ('colour') is text (2 distinct values: 'green', "
+                   "'red'): if they are categories, add 'colour' to CsvOptions::categorical"));
+  // Read by position the same hint applies (the column is named by the header).
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<2>>(text)),
+                    Contains("line 2, column 1: 'red' is not a number") &&
+                        Contains("add 'colour' to CsvOptions::categorical"));
+  // A typo among numbers, or a file without a header: no such hint.
+  CHECK_THROWS_WITH((data::parse_csv<Shape<2>, ClassIndex<2>>("a,x,y\n1,1,0\nred,2,1\n")),
+                    Contains("'red' is not a number") && !Contains("categorical"));
+  CHECK_THROWS_WITH(
+      (data::parse_csv<Shape<2>, ClassIndex<2>>("red,1,0\nred,2,1\n", {.header = false})),
+      Contains("'red' is not a number") && !Contains("categorical"));
+  // A categorical column that is neither feature nor label.
+  CHECK_THROWS_WITH((data::parse_csv<Shape<1>, ClassIndex<2>>(
+                        text, {.features = {"x"}, .labels = {"y"}, .categorical = {"colour"}})),
+                    Contains("CsvOptions::categorical names 'colour', which is neither a feature "
+                             "nor a label"));
+}
+
+// ----------------------------------------------------------------------------------------------
+// CsvCategories files
+
+TEST_CASE("CsvCategories round-trip exactly through save and load, whatever they hold",
+          "[csv][categories]") {
+  data::CsvCategories c;
+  c.set("Species", {"setosa", "versicolor", "virginica"});
+  c.set("with \"quotes\", commas", {"a,b", "say \"hi\"", "back\\slash", "in\tside", "two\nlines",
+                                    "cr\rhere", "", "é", "日本語", std::string("nul\0byte", 8),
+                                    "\x01\x7f", "bad \xff utf-8", "\xe2\x82", "#", "x y"});
+  c.set("", {"only"});
+  TempPath file("round_trip.categories");
+  c.save(file.path);
+  const auto loaded = data::CsvCategories::load(file.path);
+  CHECK(loaded == c);
+  CHECK(loaded.at("with \"quotes\", commas")[9] == std::string("nul\0byte", 8));
+  // The file is printable UTF-8 text, one string a line.
+  const std::string bytes = file_bytes(file.path);
+  for (char ch : bytes) {
+    const auto u = static_cast<unsigned char>(ch);
+    CHECK((u >= 0x20 || ch == '\n'));
+    CHECK(u != 0x7f);
+  }
+  CHECK(bytes.find("\\xff") != std::string::npos);
+  CHECK(bytes.find("日本語") != std::string::npos);
+  // The format, exactly.
+  data::CsvCategories small;
+  small.set("colour", {"blue", "red"});
+  TempPath small_file("small.categories");
+  small.save(small_file.path);
+  CHECK(file_bytes(small_file.path) ==
+        "tensorguard-csv-categories 1 1\ncolumn \"colour\" 2\n\"blue\"\n\"red\"\n");
+  // index() finds a value, trimmed as the reader trims cells.
+  CHECK(small.index("colour", " red ") == 1u);
+  CHECK(!small.index("colour", "green"));
+  CHECK(!small.index("size", "red"));
+}
+
+TEST_CASE("Malformed categories files are refused naming the file and the line",
+          "[csv][categories]") {
+  const std::string head = "tensorguard-csv-categories 1 1\n";
+  const std::array<std::array<std::string, 2>, 22> cases = {{
+      {"", "line 1: empty file"},
+      {"tensorguard-scaler 1 StandardScaler 2\n", "line 1: not a tensorguard CSV categories file"},
+      {"tensorguard-csv-categories 2 1\n", "line 1: version \"2\", this library reads 1"},
+      {"tensorguard-csv-categories 1 0\n", "line 1: the column count \"0\" is not a whole number"},
+      {"tensorguard-csv-categories 1 x\n", "line 1: the column count \"x\""},
+      {"tensorguard-csv-categories 1\n", "line 1: the column count \"\""},
+      {"tensorguard-csv-categories 1 1 \n", "line 1: the column count \"1 \""},
+      {head, "line 1: the file ends after 0 of 1 columns"},
+      {head + "colour 2\n", "line 2: expected 'column \"<name>\" <categories>'"},
+      {head + "column colour 2\n", "line 2: the column name: expected a string in double quotes"},
+      {head + "column \"colour 2\n", "line 2: the column name: the string has no closing quote"},
+      {head + "column \"colour\" -2\n", "line 2: the category count of column \"colour\""},
+      {head + "column \"colour\" 2\n\"red\"\n", "line 3: the file ends after 1 of 2 categories"},
+      {head + "column \"c\" 1\n\"a\\q\"\n",
+       "line 3: category 1 of 1 of column \"c\": unknown "
+       "escape \\q"},
+      {head + "column \"c\" 1\n\"a\\x4\"\n",
+       "line 3: category 1 of 1 of column \"c\": \\x must be followed by two "
+       "hexadecimal digits"},
+      {head + "column \"c\" 1\n\"a\tb\"\n",
+       "line 3: category 1 of 1 of column \"c\": a control "
+       "byte inside the string"},
+      {head + "column \"c\" 1\n\"a\xff\"\n",
+       "line 3: category 1 of 1 of column \"c\": bytes that are not UTF-8"},
+      {head + "column \"c\" 1\n\"a\" b\n", "line 3: unexpected text \" b\" after the category"},
+      {head + "column \"c\" 2\n\"a\"\n\"a\"\n",
+       "line 4: category \"a\" of column \"c\" appears "
+       "twice (first on line 3)"},
+      {head + "column \"c\" 1\n\" a\"\n", "line 3: category \" a\" starts or ends with a space"},
+      {head + "column \"c\" 1\n\"a\"\nmore\n", "line 4: unexpected text after the 1 columns"},
+      {"tensorguard-csv-categories 1 2\ncolumn \"c\" 1\n\"a\"\ncolumn \"c\" 1\n\"b\"\n",
+       "line 4: column \"c\" appears twice (first on line 2)"},
+  }};
+  for (const auto& [bytes, why] : cases) {
+    INFO("file: " << bytes);
+    TempPath file("malformed.categories");
+    std::ofstream(file.path, std::ios::binary) << bytes;
+    CHECK_THROWS_WITH(data::CsvCategories::load(file.path),
+                      Contains("CsvCategories::load: '" + file.path + "' " + why));
+  }
+  // Well formed, with CRLF line ends and blank lines at the end: read.
+  TempPath crlf("crlf.categories");
+  std::ofstream(crlf.path, std::ios::binary)
+      << "tensorguard-csv-categories 1 1\r\ncolumn \"c\" 2\r\n\"a\"\r\n\"b\"\r\n\r\n";
+  CHECK(data::CsvCategories::load(crlf.path).at("c") == std::vector<std::string>{"a", "b"});
+  CHECK_THROWS_WITH(data::CsvCategories::load(crlf.path + ".missing"), Contains("cannot read"));
+}
+
+TEST_CASE("CsvCategories::set refuses lists that could not encode a column", "[csv][categories]") {
+  data::CsvCategories c;
+  CHECK_THROWS_WITH(c.set("x", {}), Contains("column \"x\": no categories"));
+  CHECK_THROWS_WITH(c.set("x", {"a", "b", "a"}),
+                    Contains("category \"a\" is given twice (at 0 and 2)"));
+  CHECK_THROWS_WITH(c.set("x", {"a "}), Contains("starts or ends with a space or a tab"));
+  CHECK(c.empty());
+  CHECK_THROWS_WITH(c.at("x"), Contains("no categories for column \"x\" (it holds no columns)"));
+  TempPath file("empty.categories");
+  CHECK_THROWS_AS(c.save(file.path), std::logic_error);
+  CHECK(!std::filesystem::exists(file.path));
+  c.set("x", {"a"});
+  CHECK(c.erase("x"));
+  CHECK(!c.erase("x"));
+}
+
+TEST_CASE("parse_csv by name on arbitrary bytes returns a dataset or refuses the text",
+          "[csv][categorical]") {
+  const char alphabet[] = {',', ',', '"', '\n', '\r', ' ',  '0',    '1', '.', '-',
+                           'a', 'b', 'c', 'N',  'A',  '\0', '\xff', '?', 'x', 'e'};
+  std::uint64_t state = 0x2545f4914f6cdd1dull;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  std::size_t parsed = 0, refused = 0, other = 0, invalid = 0;
+  data::CsvCategories applied;
+  applied.set("a", {"a", "b"});
+  for (int round = 0; round < 20000; ++round) {
+    std::string text(next() % 30, ' ');
+    for (char& ch : text) ch = alphabet[next() % sizeof alphabet];
+    text = (round % 3 ? "a,b,c\n" : "a,b,c\nb,1,a\na,2,b\n") + text;
+    try {
+      if (round % 2) {
+        data::CsvCategories learned;
+        const auto d = data::parse_csv<Shape<3>, ClassIndex<2>>(
+            text, {.labels = {"c"}, .categorical = {"a"}}, learned);
+        for (std::int32_t label : d.labels()) invalid += label < 0 || label >= 2;
+        parsed += d.size() > 0;
+      } else {
+        const data::CsvCategories& fixed = applied;
+        const auto d = data::parse_csv<Shape<3>, OneHot<2>>(
+            text, {.features = {"b", "a"}, .labels = {"c"}, .categorical = {"a"}}, fixed);
+        for (float label : d.labels()) invalid += label != 0 && label != 1;
+        parsed += d.size() > 0;
+      }
+    } catch (const std::runtime_error&) {
+      ++refused;
+    } catch (const std::invalid_argument&) {
+      ++refused;  // a const CsvCategories that lacks a label column of names
+    } catch (...) {
+      ++other;
+    }
+  }
+  CHECK(invalid == 0);
+  CHECK(other == 0);
+  CHECK(parsed > 0);
+  CHECK(refused > 0);
+}
+
+TEST_CASE("CsvCategories::load on arbitrary bytes returns categories or throws std::runtime_error",
+          "[csv][categories]") {
+  const std::string head = "tensorguard-csv-categories 1 2\ncolumn \"c\" 2\n";
+  const char alphabet[] = {'"', '"',  '\\',   'x',    'n',    '4', '1', '\n', '\r', ' ',
+                           'a', '\0', '\xc3', '\xa9', '\xff', 'c', 'o', 'l',  'u',  'm'};
+  std::uint64_t state = 0x9e3779b97f4a7c15ull;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  TempPath file("fuzz.categories");
+  std::size_t loaded = 0, refused = 0, other = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string tail(next() % 40, ' ');
+    for (char& ch : tail) ch = alphabet[next() % sizeof alphabet];
+    std::ofstream(file.path, std::ios::binary | std::ios::trunc)
+        << head << "\"a\"\n\"b\"\ncolumn \"d\" 1\n"
+        << tail;
+    std::ofstream(file.path + "x", std::ios::binary | std::ios::trunc) << head << tail;
+    for (const std::string& p : {file.path, file.path + "x"}) {
+      try {
+        const auto c = data::CsvCategories::load(p);
+        TempPath again("fuzz_again.categories");
+        c.save(again.path);
+        loaded += data::CsvCategories::load(again.path) == c;
+      } catch (const std::runtime_error&) {
+        ++refused;
+      } catch (...) {
+        ++other;
+      }
+    }
+  }
+  std::filesystem::remove(file.path + "x");
+  CHECK(other == 0);
+  CHECK(loaded > 0);
+  CHECK(refused > 0);
+}
+
+TEST_CASE("A categorical column whose every cell is missing has no categories to learn",
+          "[csv][categorical]") {
+  CHECK_THROWS_WITH((data::parse_csv<Shape<1>, ClassIndex<2>>(
+                        "c,y\nNA,0\n,1\n", {.labels = {"y"}, .categorical = {"c"}})),
+                    Contains("column 'c' is categorical but every cell of it is missing"));
+}
+
+// ----------------------------------------------------------------------------------------------
+// Serving: one row at a time
+
+TEST_CASE("CsvRowEncoder encodes a served row exactly as read_csv reads the file",
+          "[csv][serving]") {
+  const auto path = data_file("boston.csv");
+  const data::CsvOptions options{
+      .features = {"rm", "chas", "lstat"}, .labels = {"medv"}, .categorical = {"chas"}};
+  data::CsvCategories categories;
+  const auto train = data::read_csv<Shape<4>, Real<Shape<1>>>(path, options, categories);
+  // The served rows have every column but the label.
+  const std::vector<std::string> header = {"crim",    "zn",    "indus", "chas", "nox",
+                                           "rm",      "age",   "dis",   "rad",  "tax",
+                                           "ptratio", "black", "lstat"};
+  const data::CsvRowEncoder<Shape<4>> encoder(header, options, categories);
+  const auto row =
+      encoder.encode_csv("0.00632,18,2.31,0,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98");
+  for (std::size_t f = 0; f < 4; ++f) CHECK(row[f] == train.input(0)[f]);
+  const auto same = encoder.encode({"0.00632", "18", "2.31", "0", "0.538", "6.575", "65.2", "4.09",
+                                    "1", "296", "15.3", "396.9", "4.98"});
+  CHECK(same == row);
+  // A missing number is NaN; a missing category NaN in each of its values.
+  const auto missing = encoder.encode({"", "", "", "NA", "", "6", "", "", "", "", "", "", "NA"});
+  CHECK(missing[0] == 6.0f);
+  CHECK(std::isnan(missing[1]));
+  CHECK(std::isnan(missing[2]));
+  CHECK(std::isnan(missing[3]));
+  // Errors name the row, the column and the text.
+  CHECK_THROWS_WITH(encoder.encode_csv("0,0,0,2,0,6,0,0,0,0,0,0,5", "request 7"),
+                    Contains("CsvRowEncoder: 'request 7' line 1, column 4 ('chas'): '2' is not "
+                             "one of the 2 categories of 'chas' in the CsvCategories passed ('0', "
+                             "'1')"));
+  CHECK_THROWS_WITH(encoder.encode_csv("0,0,0,1,0,six,0,0,0,0,0,0,5"),
+                    Contains("column 6 ('rm'): 'six' is not a number"));
+  CHECK_THROWS_WITH(encoder.encode_csv("0,0,0,1,0,6,0,0,0,0,0,0"),
+                    Contains("'row' has 12 cells but the header names 13 columns"));
+  CHECK_THROWS_WITH(encoder.encode({"1"}), Contains("'row' has 1 cell but the header names 13"));
+  CHECK_THROWS_WITH(encoder.encode_csv("0,0,0,1,0,6,0,0,0,0,0,0,5\n1,1,1,1,1,1,1,1,1,1,1,1,1\n"),
+                    Contains("holds more than one row (another starts on line 2)"));
+  data::CsvOptions zeros = options;
+  zeros.unknown_category = data::CsvUnknownCategory::zeros;
+  const data::CsvRowEncoder<Shape<4>> lenient(header, zeros, categories);
+  const auto unknown = lenient.encode_csv("0,0,0,2,0,6,0,0,0,0,0,0,5");
+  CHECK(unknown[1] + unknown[2] == 0.0f);
+  // Built with other options or categories than the training file's: refused at once.
+  CHECK_THROWS_WITH((data::CsvRowEncoder<Shape<3>>(header, options, categories)),
+                    Contains("the features expand to 4 values ('rm' 1, 'chas' one-hot 2 ('0', "
+                             "'1'), 'lstat' 1) but the model's input is Shape<3>"));
+  CHECK_THROWS_WITH((data::CsvRowEncoder<Shape<4>>(header, options, data::CsvCategories{})),
+                    Contains("has no categories for column 'chas'"));
+  CHECK_THROWS_WITH((data::CsvRowEncoder<Shape<4>>({"rm", "lstat"}, options, categories)),
+                    Contains("CsvOptions::features names 'chas', which the header does not hold"));
+  // Features left empty: every column of the row that is not a label.
+  const data::CsvRowEncoder<Shape<2>> all({"a", "y", "b"}, {.labels = {"y"}},
+                                          data::CsvCategories{});
+  const auto ab = all.encode({"1", "not read", " 2 "});
+  CHECK(ab[0] == 1.0f);
+  CHECK(ab[1] == 2.0f);
+  // A cell is its text: quotes in it are not CSV quoting.
+  CHECK_THROWS_WITH(all.encode({"1", "", "\"2\""}),
+                    Contains("column 3 ('b'): '\"2\"' is not a number"));
 }
