@@ -569,3 +569,21 @@ TEST_CASE("A resumed run keeps the metrics of the epochs before the checkpoint",
   CHECK(after.epochs[2].get("auc") > 0.5);
   std::filesystem::remove(path);
 }
+
+TEST_CASE("Data scaled for a model that scales its own inputs is reported as such",
+          "[normalization]") {
+  const auto all = boston();
+  auto [train, test] = tg::data::split(all, 0.2, 5);
+  using Net = tg::Sequential<tg::Input<tg::Shape<13>>, tg::Normalization, tg::Dense<1>>;
+  tg::Model<Net, tg::loss::MeanSquaredError> model;
+  model.adapt(train);
+  model.fit(train, quiet());
+  tg::data::StandardScaler scaler;  // a habit from models without the layer
+  scaler.fit(train);
+  scaler.transform(test);
+  model.evaluate(test);
+  const auto* shift = model.last_guard_report().find("TG-DATA-SHIFT");
+  REQUIRE(shift != nullptr);
+  CHECK_THAT(shift->message, Contains("The model scales its own inputs (its Normalization layer): "
+                                      "give it the data raw"));
+}

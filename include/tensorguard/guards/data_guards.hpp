@@ -394,7 +394,7 @@ void check_features(const D& d, const FeatureStats& raw, const std::string& role
 // A test set left unscaled, or scaled by another scaler, gives poor scores without any error.
 template <class S>
 void check_shift(const FeatureStats& train, const S* x, std::size_t n, std::size_t F,
-                 const std::string& role, GuardSink& sink) {
+                 const std::string& role, GuardSink& sink, bool model_normalizes = false) {
   if (!sink.on(guard::data_shift) || train.empty() || n == 0) return;
   // Out of range: beyond the training range by more than its own width (by 1 for a feature
   // constant in training, such as a blank border pixel). No allocation here: predict runs it
@@ -477,8 +477,13 @@ void check_shift(const FeatureStats& train, const S* x, std::size_t n, std::size
             out_of_range ? outside_fraction : double(moved) / double(varying),
             role + " inputs are not on the training data's scale: " + seen +
                 ". The model reads them as it would any input, so its scores and predictions "
-                "are meaningless (an unscaled test set scores near chance, silently). Transform "
-                "this data with the scaler fitted on the training data (scaler.transform(data)).");
+                "are meaningless (an unscaled test set scores near chance, silently). " +
+                (model_normalizes
+                     ? std::string("The model scales its own inputs (its Normalization layer): "
+                                   "give it the data raw, as the training data was, without a "
+                                   "scaler of its own.")
+                     : std::string("Transform this data with the scaler fitted on the training "
+                                   "data (scaler.transform(data)).")));
 }
 
 // The class a label names (class index, one-hot argmax, binary above 0.5).

@@ -329,7 +329,7 @@ class Model {
     if (!guards_.all_off()) {
       detail::GuardSink sink(guards_, last_report_, false);
       detail::check_shift(profile_.stats, inputs.data(), inputs.size() / input_shape::size,
-                          input_shape::size, "prediction", sink);
+                          input_shape::size, "prediction", sink, normalizes_input);
       print_new_warnings();
     }
     return predict_rows(inputs, batch_size);
@@ -900,7 +900,7 @@ class Model {
       detail::check_nonfinite(*validation, "validation", sink);
       detail::check_labels(*validation, "validation", sink);
       detail::check_shift(profile_.stats, validation->inputs().data(), validation->size(),
-                          input_shape::size, "validation", sink);
+                          input_shape::size, "validation", sink, normalizes_input);
       if (leakage)
         detail::check_leakage(train, rows, columns, profile_.stats, *validation, "validation",
                               sink);
@@ -928,7 +928,7 @@ class Model {
         profile_.hashes, profile_.twin_rate, data, role, sink, training_data, labelled);
     if (training_data) return;  // the training data itself, evaluated on purpose
     detail::check_shift(profile_.stats, data.inputs().data(), data.size(), input_shape::size, role,
-                        sink);
+                        sink, normalizes_input);
     detail::check_scaler_leak(data, shared, role, sink);
     print_new_warnings();
   }
