@@ -16,5 +16,7 @@ int main() {
   auto [loss, accuracy] = model.evaluate(test);
   std::printf("test loss %.4f, test accuracy %.2f%%\n", loss, 100 * accuracy);
   history.write_csv("fashion_mnist_cnn_history.csv");
+  history.write_svg("fashion_mnist_cnn_history.svg");  // the curves as a picture
+  std::puts("history: fashion_mnist_cnn_history.csv, fashion_mnist_cnn_history.svg");
   return 0;
 }

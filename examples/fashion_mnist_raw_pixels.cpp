@@ -25,4 +25,6 @@ int main() {
       train, {.epochs = 1, .batch_size = 64, .validation = test, .verbose = tg::Verbosity::epochs});
   std::printf("guards fired: %zu; test accuracy %.2f%% (raw: %.2f%%)\n", h2.guards.events.size(),
               100 * h2.last().val_accuracy, 100 * h.last().val_accuracy);
+  h2.write_svg("fashion_mnist_raw_pixels_history.svg");  // the scaled run's curves
+  std::puts("history of the scaled run: fashion_mnist_raw_pixels_history.svg");
 }

@@ -39,4 +39,6 @@ int main() {
   std::printf("guards fired: %zu; test accuracy %.1f%% (unscaled: %.1f%%)\n",
               h2.guards.events.size(), 100 * fixed.evaluate(test).accuracy,
               100 * history.last().val_accuracy);
+  h2.write_svg("guard_unscaled_features_history.svg");  // the scaled run's curves
+  std::puts("history of the scaled run: guard_unscaled_features_history.svg");
 }

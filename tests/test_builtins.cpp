@@ -1,6 +1,8 @@
 // What Keras users reach for, built in: the Normalization layer and adapt.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <fstream>
+#include <locale>
 #include <sstream>
 #include <string>
 #include <tensorguard/tensorguard.hpp>
@@ -586,4 +588,40 @@ TEST_CASE("Data scaled for a model that scales its own inputs is reported as suc
   REQUIRE(shift != nullptr);
   CHECK_THAT(shift->message, Contains("The model scales its own inputs (its Normalization layer): "
                                       "give it the data raw"));
+}
+
+TEST_CASE("The history CSV and SVG carry the metrics fit computed", "[metrics]") {
+  const auto data = pima();
+  auto [train, val] = tg::data::split(data, 0.25, 2);
+  tg::Model<PimaNet, tg::loss::BinaryCrossentropy> model;
+  model.adapt(train);
+  tg::FitOptions<Pima> o;
+  o.epochs = 2;
+  o.validation = val;
+  o.verbose = tg::Verbosity::silent;
+  o.metrics = {tg::Metric::auc, tg::Metric::per_class_recall};
+  const auto history = model.fit(train, o);
+  const auto path = testing::temp_path("metrics_history.csv");
+  std::locale::global(std::locale("C"));
+  history.write_csv(path);
+  std::ifstream in(path);
+  std::string header, row;
+  std::getline(in, header);
+  std::getline(in, row);
+  CHECK(header ==
+        "epoch,loss,accuracy,val_loss,val_accuracy,seconds,learning_rate,steps,auc,val_auc,"
+        "recall_0,val_recall_0,recall_1,val_recall_1");
+  // The last six cells are the metrics, as fit computed them.
+  std::vector<std::string> cells;
+  std::stringstream split_row(row);
+  for (std::string cell; std::getline(split_row, cell, ',');) cells.push_back(cell);
+  REQUIRE(cells.size() == 14);
+  const auto& first = history.epochs[0];
+  CHECK(std::stod(cells[8]) == Approx(first.get("auc")));
+  CHECK(std::stod(cells[9]) == Approx(first.get("val_auc")));
+  CHECK(std::stod(cells[13]) == Approx(first.get("val_recall_1")));
+  const std::string svg = history.svg();
+  for (const char* name : {"val_auc", "recall_0", "recall_1", "val_loss"})
+    CHECK_THAT(svg, Contains(name));
+  std::filesystem::remove(path);
 }
