@@ -625,3 +625,96 @@ TEST_CASE("The history CSV and SVG carry the metrics fit computed", "[metrics]")
     CHECK_THAT(svg, Contains(name));
   std::filesystem::remove(path);
 }
+
+TEST_CASE("A loaded model that normalizes its inputs judges served data by its statistics",
+          "[normalization]") {
+  const auto train = boston();
+  using Net = tg::Sequential<tg::Input<tg::Shape<13>>, tg::Normalization, tg::Dense<8, tg::ReLU>,
+                             tg::Dense<1>>;
+  tg::Model<Net, tg::loss::MeanSquaredError> trained;
+  trained.adapt(train);
+  trained.fit(train, quiet(2));
+  const auto path = testing::temp_path("served.tgw");
+  trained.save(path);
+  tg::Model<Net, tg::loss::MeanSquaredError> served;  // another program: no fit, no data
+  served.load(path);
+  // Raw rows as in training: silent.
+  served.predict(train);
+  CHECK_FALSE(served.last_guard_report().fired("TG-DATA-SHIFT"));
+  std::vector<float> row(train.input(3), train.input(3) + 13);
+  served.predict(row);
+  CHECK_FALSE(served.last_guard_report().fired("TG-DATA-SHIFT"));
+  // A row 1000 times too large: reported, against the layer's statistics.
+  for (auto& v : row) v *= 1000;
+  served.predict(row);
+  const auto* shift = served.last_guard_report().find("TG-DATA-SHIFT");
+  REQUIRE(shift != nullptr);
+  CHECK_THAT(shift->message, Contains("the range the model's Normalization statistics give"));
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("The learning-rate finder suggests a rate on the way down, never past the lowest loss",
+          "[lr_search]") {
+  // A curve as a 5,400-image Fashion-MNIST MLP gives: down to 1.8 at 0.03, up to 4.3 at 0.9,
+  // then down again (a diverged softmax levels off) more steeply than on the way down.
+  std::vector<double> rates, losses;
+  for (int i = 0; i < 100; ++i) {
+    const double r = 1e-7 * std::pow(1e8, i / 99.0), x = std::log10(r);
+    rates.push_back(r);
+    if (x < -4)
+      losses.push_back(2.3);
+    else if (x < -1.5)
+      losses.push_back(2.3 - 0.5 * (x + 4) / 2.5);  // falls to 1.8
+    else if (x < 0)
+      losses.push_back(1.8 + 2.5 * (x + 1.5) / 1.5);  // rises to 4.3
+    else
+      losses.push_back(4.3 - 0.3 * x);  // falls again to 4.0, more steeply than before
+  }
+  const double suggested = tg::detail::suggest_rate(rates, losses);
+  CHECK(suggested > 1e-4);
+  CHECK(suggested < 0.0317);  // before the lowest loss
+  // No fall at all before the lowest point: a tenth of the rate there.
+  CHECK(tg::detail::suggest_rate({1e-3, 1e-2, 1e-1}, {1.0, 2.0, 3.0}) == Approx(1e-4));
+  CHECK(std::isnan(tg::detail::suggest_rate({}, {})));
+}
+
+TEST_CASE("On a Fashion-MNIST subset the range test suggests a rate that trains", "[lr_search]") {
+  // 5,400 images: the smoothed loss falls to its lowest near 0.03, diverges, and levels off
+  // around 4 with a fall steeper than the first (the rate suggested there was 1.29).
+  using Images = tg::Dataset<tg::Shape<28, 28, 1>, tg::ClassIndex<10>>;
+  Images subset;
+  try {
+    auto [train, test] = tg::data::fashion_mnist();
+    subset = tg::data::split(train.first(6000), 0.1, 7).first;
+  } catch (const std::exception& e) {
+    FAIL("Fashion-MNIST is needed (cmake/install-deps.sh installs it): " << e.what());
+  }
+  using Net = tg::Sequential<tg::Input<tg::Shape<28, 28, 1>>, tg::Flatten, tg::Dense<128, tg::ReLU>,
+                             tg::Dense<10, tg::Softmax>>;
+  tg::Model<Net, tg::loss::SparseCategoricalCrossentropy> probe;
+  const auto search = probe.find_learning_rate(subset);
+  INFO("suggested " << search.suggested);
+  CHECK(search.suggested < 0.05);
+  tg::Model<Net, tg::loss::SparseCategoricalCrossentropy> model(
+      tg::optim::Adam{.learning_rate = search.suggested});
+  tg::FitOptions<Images> o;
+  o.verbose = tg::Verbosity::silent;
+  CHECK_NOTHROW(model.fit(subset, o));  // no TG-TRAIN-DIVERGENCE stop
+  CHECK(model.evaluate(subset).accuracy > 0.6);
+}
+
+TEST_CASE("A range test whose loss levels off after diverging still suggests a rate that trains",
+          "[lr_search]") {
+  // Raw losses of the shape above, one per step, through the search and its smoothing.
+  auto raw = [](double rate) {
+    const double x = std::log10(rate);
+    if (x < -4) return 2.3;
+    if (x < -1.5) return 2.3 - 0.5 * (x + 4) / 2.5;
+    if (x < 0) return 1.8 + 2.5 * (x + 1.5) / 1.5;
+    return 4.3 - 0.3 * x;
+  };
+  const auto search = tg::detail::learning_rate_search(
+      tg::LearningRateSearchOptions{.start = 1e-7, .end = 10, .steps = 100}, raw);
+  CHECK(search.suggested > 1e-4);
+  CHECK(search.suggested < 0.05);
+}

@@ -235,14 +235,41 @@ bool constant_on_every_row(const D& d, std::size_t f, typename D::scalar value) 
   return true;
 }
 
+// A model's own input scaling (its Normalization layer): per channel (the last axis), the mean
+// subtracted and the standard deviation divided by.
+struct InputNormalization {
+  std::vector<double> mean, sd;
+};
+
 // Per-feature statistics of a block of rows (at most DataThresholds::statistics_rows of them,
 // spread evenly over the data): what the range and constant checks judge, and what the model
 // keeps of its training data to compare later data with (TG-DATA-SHIFT).
 struct FeatureStats {
   std::vector<double> mean, sd, lo, hi;
   std::size_t rows = 0;  // rows the statistics were taken over
+  // From a loaded model's Normalization statistics (no training data seen): lo and hi are the
+  // mean -/+ 4 standard deviations.
+  bool from_normalization = false;
   bool empty() const { return rows == 0; }
 };
+
+// The reference a model that normalizes its inputs brings without a fit in this program: its
+// Normalization layer's mean and standard deviation per feature, and mean -/+ 4 std as range.
+inline FeatureStats stats_from_normalization(const InputNormalization& norm, std::size_t F) {
+  FeatureStats st;
+  const std::size_t channels = norm.mean.size();
+  if (channels == 0) return st;
+  for (std::size_t f = 0; f < F; ++f) {
+    const double mu = norm.mean[f % channels], sd = norm.sd[f % channels];
+    st.mean.push_back(mu);
+    st.sd.push_back(sd);
+    st.lo.push_back(mu - 4 * sd);
+    st.hi.push_back(mu + 4 * sd);
+  }
+  st.rows = 1;
+  st.from_normalization = true;
+  return st;
+}
 
 template <class S>
 FeatureStats feature_stats(const S* x, std::size_t n, std::size_t F) {
@@ -302,14 +329,6 @@ inline bool homogeneous_features(const FeatureStats& st) {
   for (std::size_t f = 0; f < F; ++f) wide += st.hi[f] - st.lo[f] >= 0.5 * (hi - lo);
   return 2 * wide >= F;
 }
-
-// Per-feature checks on the training data's statistics: unscaled and constant features (later
-// data is compared with them by check_shift).
-// A model's own input scaling (its Normalization layer): per channel (the last axis), the mean
-// subtracted and the standard deviation divided by.
-struct InputNormalization {
-  std::vector<double> mean, sd;
-};
 
 // The statistics of the inputs as the layer after a Normalization sees them.
 inline FeatureStats normalized_stats(const FeatureStats& st, const InputNormalization& norm) {
@@ -461,7 +480,11 @@ void check_shift(const FeatureStats& train, const S* x, std::size_t n, std::size
   std::string seen;
   if (out_of_range)
     seen = fmt(100 * outside_fraction, 3) +
-           "% of the values lie beyond the training range by more than its width (feature " +
+           (train.from_normalization
+                ? "% of the values lie beyond the range the model's Normalization statistics "
+                  "give (mean -/+ 4 std) by more than its width (feature "
+                : "% of the values lie beyond the training range by more than its width "
+                  "(feature ") +
            std::to_string(worst) + ": [" + fmt(train.lo[worst]) + ", " + fmt(train.hi[worst]) +
            "] in training, [" + fmt(st.lo[worst]) + ", " + fmt(st.hi[worst]) + "] here)";
   if (rescaled) {

@@ -162,6 +162,7 @@ class Model {
     backend_.upload(state.data(), state_.data(), state_count);
     optimizer_.reserve(backend_, parameter_count);
     adapted_ = false;
+    normalization_stats_ = {};
   }
 
   // Whether the first layer is Normalization (the model scales its own inputs; see adapt).
@@ -216,6 +217,7 @@ class Model {
       }
       backend_.upload(state.data(), state_.data(), 2 * C);  // the first layer's state
       adapted_ = true;
+      normalization_stats_ = {};
     }
   }
 
@@ -328,7 +330,7 @@ class Model {
     last_report_ = {};
     if (!guards_.all_off()) {
       detail::GuardSink sink(guards_, last_report_, false);
-      detail::check_shift(profile_.stats, inputs.data(), inputs.size() / input_shape::size,
+      detail::check_shift(shift_reference(), inputs.data(), inputs.size() / input_shape::size,
                           input_shape::size, "prediction", sink, normalizes_input);
       print_new_warnings();
     }
@@ -457,6 +459,7 @@ class Model {
     backend_.upload(state.data(), state_.data(), state_count);
     optimizer_.reserve(backend_, parameter_count);
     adapted_ = false;  // checked on next use
+    normalization_stats_ = {};
   }
 
   // What a checkpoint holds, after checking it against this model; the model is not touched.
@@ -852,6 +855,7 @@ class Model {
       backend_.upload(s.early_params.data(), best.params.data(), parameter_count);
     }
     adapted_ = false;
+    normalization_stats_ = {};
     if (s.early_state.size() == state_count) {
       best.state.resize(state_count);
       backend_.upload(s.early_state.data(), best.state.data(), state_count);
@@ -919,7 +923,17 @@ class Model {
   template <class D>
   void check_held_out(const D& data, const std::string& role, bool labelled) {
     last_report_ = {};
-    if (!profile_.fitted || guards_.all_off()) return;
+    if (guards_.all_off()) return;
+    if (!profile_.fitted) {
+      // A loaded model that scales its own inputs still knows their scale.
+      if (!shift_reference().empty()) {
+        detail::GuardSink sink(guards_, last_report_, false);
+        detail::check_shift(shift_reference(), data.inputs().data(), data.size(), input_shape::size,
+                            role, sink, normalizes_input);
+        print_new_warnings();
+      }
+      return;
+    }
     detail::GuardSink sink(guards_, last_report_, false);
     bool training_data = false;
     // Shared rows are leakage for evaluate (labelled data is a test set); predict only needs
@@ -994,6 +1008,17 @@ class Model {
     }
   }
 
+  // What TG-DATA-SHIFT compares later data with: what fit saw of its training data, or, for a
+  // model not fitted in this program (loaded) that normalizes its inputs, its Normalization
+  // statistics. Empty (no check) otherwise.
+  const detail::FeatureStats& shift_reference() {
+    if (profile_.fitted || !normalizes_input) return profile_.stats;
+    if (normalization_stats_.empty())
+      if (const auto norm = input_normalization())
+        normalization_stats_ = detail::stats_from_normalization(*norm, input_shape::size);
+    return normalization_stats_;
+  }
+
   // Refuses to run a model whose Normalization layer has no statistics (NaN until adapt).
   void require_adapted(const char* who) const {
     if constexpr (normalizes_input) {
@@ -1036,6 +1061,7 @@ class Model {
   std::vector<T> augment_scratch_;
   std::vector<T> host_outputs_;   // a batch's outputs, read back for metrics (device memory)
   mutable bool adapted_ = false;  // Normalization's statistics were checked or set
+  detail::FeatureStats normalization_stats_;  // shift_reference from them (after load)
 };
 
 }  // namespace tensorguard

@@ -1,11 +1,13 @@
 // Smith's learning-rate range test with fastai's stop rule: the rate grows exponentially from
 // options.start to options.end, one training step each, until the smoothed loss passes 4x its
-// best; the suggestion is where the smoothed loss falls fastest against log(rate).
+// best; the suggestion is where the smoothed loss falls fastest against log(rate) on its way down
+// to its lowest point (after the lowest point the loss is diverging, however it moves).
 #pragma once
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "../guards/guard.hpp"
 #include "fit_options.hpp"
@@ -20,6 +22,24 @@ inline void check_search_options(const LearningRateSearchOptions& o, std::size_t
         "end; got " +
         std::to_string(samples) + " samples, steps " + std::to_string(o.steps) + ", batch_size " +
         std::to_string(o.batch_size) + ", start " + fmt(o.start) + ", end " + fmt(o.end));
+}
+
+// Where the smoothed loss falls fastest against log(rate), before its lowest point: slopes over a
+// window of about a twentieth of the curve (one step is noisy). Without a fall before the lowest
+// point, a tenth of the rate at the lowest point (fastai's other rule). NaN for an empty curve.
+inline double suggest_rate(const std::vector<double>& rates, const std::vector<double>& losses) {
+  if (rates.empty()) return NAN;
+  const std::size_t lowest =
+      std::size_t(std::min_element(losses.begin(), losses.end()) - losses.begin());
+  const std::size_t w = std::max<std::size_t>(1, losses.size() / 20);
+  double steepest = 0, suggested = rates[lowest] / 10;
+  for (std::size_t i = 0; i < lowest; ++i) {
+    const std::size_t a = i >= w ? i - w : 0, b = std::min(i + w, lowest);
+    if (b == a) continue;
+    const double slope = (losses[b] - losses[a]) / (std::log(rates[b]) - std::log(rates[a]));
+    if (slope < steepest) steepest = slope, suggested = rates[i];
+  }
+  return suggested;
 }
 
 // step(rate) trains one batch at that rate and returns its mean loss.
@@ -38,12 +58,7 @@ LearningRateSearch learning_rate_search(const LearningRateSearchOptions& options
     out.rates.push_back(rate);
     out.losses.push_back(smoothed);
   }
-  double steepest = INFINITY;
-  for (std::size_t i = 1; i < out.losses.size(); ++i) {
-    const double slope =
-        (out.losses[i] - out.losses[i - 1]) / (std::log(out.rates[i]) - std::log(out.rates[i - 1]));
-    if (slope < steepest) steepest = slope, out.suggested = out.rates[i];
-  }
+  out.suggested = suggest_rate(out.rates, out.losses);
   return out;
 }
 
