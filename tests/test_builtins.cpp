@@ -718,3 +718,41 @@ TEST_CASE("A range test whose loss levels off after diverging still suggests a r
   CHECK(search.suggested > 1e-4);
   CHECK(search.suggested < 0.05);
 }
+
+TEST_CASE("balanced_class_weights gives what the imbalance guard recommends", "[weights]") {
+  const auto data = pima();
+  const auto w = tg::data::balanced_class_weights(data);
+  REQUIRE(w.size() == 2);
+  double negative = 0;
+  for (std::size_t i = 0; i < data.size(); ++i) negative += data.label(i)[0] < 0.5f;
+  const double n = double(data.size());
+  CHECK(w[0] == Approx(n / (2 * negative)));
+  CHECK(w[1] == Approx(n / (2 * (n - negative))));
+  CHECK(w[0] * negative == Approx(w[1] * (n - negative)));  // each class counts n / 2
+}
+
+TEST_CASE("Early stopping watches any metric fit reports, in the direction it improves",
+          "[metrics]") {
+  const auto data = pima();
+  auto [train, val] = tg::data::split(data, 0.25, 4);
+  tg::Model<PimaNet, tg::loss::BinaryCrossentropy> model(tg::optim::Adam{.learning_rate = 1e-2});
+  model.adapt(train);
+  tg::FitOptions<Pima> o;
+  o.epochs = 40;
+  o.validation = val;
+  o.verbose = tg::Verbosity::silent;
+  o.early_stopping = tg::EarlyStopping{.patience = 3, .monitor = "val_auc"};
+  o.metrics = {tg::Metric::auc};
+  const auto h = model.fit(train, o);
+  // The best epoch has the highest val_auc of the run, and the weights are its.
+  double best = 0;
+  for (const auto& e : h.epochs) best = std::max(best, e.get("val_auc"));
+  REQUIRE(h.best_epoch > 0);
+  CHECK(h.epochs[h.best_epoch - 1].get("val_auc") == best);
+  CHECK(model.evaluate(val, {tg::Metric::auc}).get("auc") == Approx(best).epsilon(1e-6));
+  // A name fit does not report is refused before training, listing those it does.
+  o.early_stopping->monitor = "val_f1";
+  CHECK_THAT(message_of([&] { model.fit(train, o); }),
+             Contains("EarlyStopping::monitor is 'val_f1', which this fit does not report; it "
+                      "reports loss, accuracy, auc"));
+}

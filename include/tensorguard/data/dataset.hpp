@@ -119,7 +119,40 @@ class Dataset {
   std::vector<std::uint8_t> seen_by_scaler_;
 };
 
+namespace detail {
+// The class a label names (class index, one-hot argmax, binary above 0.5).
+template <class L, class V>
+std::size_t class_of_label(const V* label) {
+  if constexpr (L::kind == LabelKind::class_index)
+    return std::size_t(label[0]);
+  else if constexpr (L::kind == LabelKind::one_hot)
+    return argmax(label, L::classes);
+  else
+    return label[0] > 0.5 ? 1 : 0;
+}
+}  // namespace detail
+
 namespace data {
+
+// Weights that make every class count as much in the loss (scikit-learn's "balanced"): for
+// FitOptions::class_weight, n / (K * count of the class), in class order; 0 for a class the data
+// does not hold. Class labels only (ClassIndex, OneHot, Binary).
+template <class S, class L, class T>
+std::vector<double> balanced_class_weights(const Dataset<S, L, T>& data) {
+  static_assert(L::kind == LabelKind::class_index || L::kind == LabelKind::one_hot ||
+                    L::kind == LabelKind::binary,
+                "balanced_class_weights: needs class labels (ClassIndex, OneHot or Binary)");
+  std::vector<double> count(L::classes), weights(L::classes);
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const std::size_t k = tensorguard::detail::class_of_label<L>(data.label(i));
+    if (k < count.size()) count[k] += 1;
+  }
+  std::size_t present = 0;
+  for (double c : count) present += c > 0;
+  for (std::size_t k = 0; k < count.size(); ++k)
+    if (count[k] > 0) weights[k] = double(data.size()) / (double(present) * count[k]);
+  return weights;
+}
 
 // Shuffled split with a seed: returns {training, validation} with round(n * fraction) samples
 // in the second part.

@@ -509,17 +509,6 @@ void check_shift(const FeatureStats& train, const S* x, std::size_t n, std::size
                                    "data (scaler.transform(data)).")));
 }
 
-// The class a label names (class index, one-hot argmax, binary above 0.5).
-template <class L, class V>
-std::size_t class_of_label(const V* label) {
-  if constexpr (L::kind == LabelKind::class_index)
-    return std::size_t(label[0]);
-  else if constexpr (L::kind == LabelKind::one_hot)
-    return argmax(label, L::classes);
-  else
-    return label[0] > 0.5 ? 1 : 0;
-}
-
 // TG-DATA-ABSENT-CLASS and TG-DATA-IMBALANCE. With `weights` (one per row: fit's class and
 // sample weights) the balance is judged on the weighted counts, as the loss sees them.
 template <class D>
@@ -578,7 +567,8 @@ void check_imbalance(const D& d, const std::string& role, GuardSink& sink,
                   " < 0.5. A model can score well by predicting the majority class. Weight the "
                   "classes, FitOptions::class_weight = {" +
                   class_weights +
-                  "} (n / (K count)), and judge the model by per-class recall "
+                  "} (n / (K count): data::balanced_class_weights(train)), and judge the model by "
+                  "per-class recall "
                   "(FitOptions::metrics = {Metric::per_class_recall}).");
   }
 }

@@ -15,9 +15,13 @@ namespace tensorguard {
 
 // fit's built-in early stopping (Keras's EarlyStopping with restore_best_weights).
 struct EarlyStopping {
-  std::size_t patience = 3;  // epochs without improvement of val_loss (loss without validation)
+  std::size_t patience = 3;  // epochs without improvement of `monitor`
   double min_delta = 0.0;    // smaller improvements do not count
   bool restore_best_weights = true;
+  // What is watched: val_loss (loss without validation data), or loss, accuracy or a metric of
+  // FitOptions::metrics by name ("val_auc", "val_recall_1", ...). Accuracy, AUC, precision,
+  // recall and F1 are better higher; losses, MAE and RMSE lower.
+  std::string monitor = "val_loss";
 };
 
 namespace detail {

@@ -66,12 +66,14 @@ std::vector<typename D::scalar> row_weights(const D& train, const FitOptions<D>&
           L::name() + "; weight the rows with FitOptions::sample_weight instead");
     if (cw.size() != L::classes)
       throw std::invalid_argument("fit: FitOptions::class_weight has " + std::to_string(cw.size()) +
-                                  " weights for " + std::to_string(L::classes) + " classes (" +
-                                  L::name() + "); give one weight per class, in class order");
+                                  (cw.size() == 1 ? " weight" : " weights") + " for " +
+                                  std::to_string(L::classes) + " classes (" + L::name() +
+                                  "); give one weight per class, in class order");
   }
   if (!sw.empty() && sw.size() != train.size())
     throw std::invalid_argument("fit: FitOptions::sample_weight has " + std::to_string(sw.size()) +
-                                " weights for " + std::to_string(train.size()) +
+                                (sw.size() == 1 ? " weight" : " weights") + " for " +
+                                std::to_string(train.size()) +
                                 " training rows; give one weight per row");
   std::vector<typename D::scalar> w(train.size());
   double total = 0;
@@ -218,6 +220,10 @@ History fit_epochs(Mdl& m, const D& train, const FitOptions<D>& options, History
   check_fit_options(train, options);
   check_metrics<typename D::labels_type>(options.metrics, "fit: FitOptions::metrics", true);
   check_augmentation<typename D::input_shape>(options.augment);
+  if (options.early_stopping)
+    check_monitor(options.early_stopping->monitor, options.metrics,
+                  has_classes<typename D::labels_type> ? D::labels_type::classes : 0,
+                  D::labels_type::kind != LabelKind::real);
   const CheckpointOptions* checkpoint = options.checkpoint ? &*options.checkpoint : nullptr;
   if (checkpoint) check_checkpoint_options(*checkpoint, options.validation.has_value());
   // A checkpoint to continue from: read and checked whole before anything changes.
@@ -362,9 +368,13 @@ History fit_epochs(Mdl& m, const D& train, const FitOptions<D>& options, History
       history.stopped_early = epoch < options.epochs;
       if (options.verbose != Verbosity::silent)
         std::cout << "Early stopping after epoch " << epoch << ": "
-                  << (std::isnan(logs.val_loss) ? "loss" : "val_loss") << " has not improved on "
-                  << best.score << " (epoch " << best.epoch << ") for " << best.waited
-                  << " epochs (patience " << options.early_stopping->patience << ")\n";
+                  << (std::isnan(logs.get(options.early_stopping->monitor))
+                          ? options.early_stopping->monitor.substr(
+                                options.early_stopping->monitor.starts_with("val_") ? 4 : 0)
+                          : options.early_stopping->monitor)
+                  << " has not improved on " << best.score << " (epoch " << best.epoch << ") for "
+                  << best.waited << " epochs (patience " << options.early_stopping->patience
+                  << ")\n";
     }
     for (auto& cb : options.callbacks)
       if (cb.on_epoch_end) cb.on_epoch_end(logs, control);
