@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "models.hpp"
+#include "torch_data.hpp"
 #include "torch_models.hpp"
 
 namespace tg = tensorguard;
@@ -54,19 +55,8 @@ double tg_predict(const tg::data::FashionMnist& test) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// NCHW tensors for libtorch (one channel: the same memory order as NHWC).
-struct TorchData {
-  torch::Tensor x, y;
-};
-TorchData to_torch(const tg::data::FashionMnist& d) {
-  auto x = torch::from_blob(const_cast<float*>(d.inputs().data()),
-                            {std::int64_t(d.size()), 1, 28, 28}, torch::kFloat32)
-               .clone();
-  auto y = torch::from_blob(const_cast<std::int32_t*>(d.labels().data()), {std::int64_t(d.size())},
-                            torch::kInt32)
-               .to(torch::kInt64);
-  return {x, y};
-}
+using bench::to_torch;
+using bench::TorchData;
 
 template <class Net>
 Result torch_train(const TorchData& train, const TorchData& test) {
