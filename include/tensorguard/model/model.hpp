@@ -668,16 +668,22 @@ class Model {
   void add_batch_outputs(MetricsOf<D>& metrics, const D& data, std::size_t first,
                          std::size_t count) {
     constexpr std::size_t width = output_shape::size;
-    const T* y;
-    if constexpr (Memory::host_accessible) {
-      y = runner_.outputs();
-    } else {
-      if (host_outputs_.size() < count * width) host_outputs_.resize(count * width);
-      backend_.download(CP(runner_.outputs()), host_outputs_.data(), count * width);
-      y = host_outputs_.data();
-    }
+    const T* y = outputs_on_host(count);
     for (std::size_t i = 0; i < count; ++i)
       metrics.add(y + i * width, data.label(order_[first + i]), width);
+  }
+
+  // The last pass's outputs for `count` samples where the host can read them: in place on host
+  // memory, else downloaded into host_outputs_ (grown, never shrunk).
+  const T* outputs_on_host(std::size_t count) {
+    if constexpr (Memory::host_accessible) {
+      return runner_.outputs();
+    } else {
+      const std::size_t values = count * output_shape::size;
+      if (host_outputs_.size() < values) host_outputs_.resize(values);
+      backend_.download(CP(runner_.outputs()), host_outputs_.data(), values);
+      return host_outputs_.data();
+    }
   }
 
   template <class D>
@@ -704,14 +710,7 @@ class Model {
       }
       if (metrics) {
         constexpr std::size_t width = output_shape::size;
-        const T* y;
-        if constexpr (Memory::host_accessible) {
-          y = runner_.outputs();
-        } else {
-          host_outputs_.resize(std::max(host_outputs_.size(), count * width));
-          backend_.download(CP(runner_.outputs()), host_outputs_.data(), count * width);
-          y = host_outputs_.data();
-        }
+        const T* y = outputs_on_host(count);
         for (std::size_t i = 0; i < count; ++i)
           metrics->add(y + i * width, data.label(start + i), width);
       }
@@ -989,13 +988,20 @@ class Model {
 
   // Slices of the flat gradient for the first and last parameterised layers, and scratch for
 
+  // The first layer's state, Normalization's means then variances (the first 2 C state values).
+  std::vector<T> normalization_state() const {
+    constexpr std::size_t C = input_shape::dims[input_shape::rank - 1];
+    std::vector<T> values(2 * C);
+    const_cast<B&>(backend_).download(CP(state_.data()), values.data(), 2 * C);
+    return values;
+  }
+
   // The Normalization layer's statistics as the data guards use them; none without the layer
   // or before adapt (a fit resumed into a fresh model reads them from the checkpoint later).
   std::optional<detail::InputNormalization> input_normalization() const {
     if constexpr (normalizes_input) {
       constexpr std::size_t C = input_shape::dims[input_shape::rank - 1];
-      std::vector<T> values(2 * C);
-      const_cast<B&>(backend_).download(CP(state_.data()), values.data(), 2 * C);
+      const std::vector<T> values = normalization_state();
       detail::InputNormalization norm{std::vector<double>(C), std::vector<double>(C)};
       for (std::size_t c = 0; c < C; ++c) {
         if (!std::isfinite(values[c]) || !(values[C + c] > 0)) return std::nullopt;
@@ -1023,10 +1029,7 @@ class Model {
   void require_adapted(const char* who) const {
     if constexpr (normalizes_input) {
       if (adapted_) return;
-      constexpr std::size_t C = input_shape::dims[input_shape::rank - 1];
-      std::vector<T> values(2 * C);
-      const_cast<B&>(backend_).download(CP(state_.data()), values.data(), 2 * C);
-      for (const T v : values)
+      for (const T v : normalization_state())
         if (!std::isfinite(v))
           throw std::logic_error(
               std::string(who) +
