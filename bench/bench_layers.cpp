@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "family.hpp"
 #include "models.hpp"
 
 namespace tg = tensorguard;
@@ -103,7 +104,7 @@ void backward(benchmark::State& state) {
 // Registers forward and backward for every layer of Net that does work (Flatten passes its
 // input's memory on inside a model, so it has none).
 template <class Net, class Backend>
-void register_layers(const std::string& model) {
+void register_layers(const std::string& model, std::vector<std::int64_t> batches = {32, 64, 128}) {
   using Body = typename Net::template body_on<typename Backend::memory>;
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (
@@ -114,28 +115,56 @@ void register_layers(const std::string& model) {
                                      std::to_string(I + 2) + " " + L::kind();
             // As in training: an input gradient only where parameters below need it.
             constexpr bool input_gradient = Body::template parameters_before < I >> 0;
-            benchmark::RegisterBenchmark((name + "/forward").c_str(), forward<L, Backend>)
-                ->Arg(32)
-                ->Arg(64)
-                ->Arg(128)
-                ->Unit(benchmark::kMicrosecond);
-            benchmark::RegisterBenchmark((name + "/backward").c_str(),
-                                         backward<L, Backend, input_gradient>)
-                ->Arg(32)
-                ->Arg(64)
-                ->Arg(128)
-                ->Unit(benchmark::kMicrosecond);
+            auto* f =
+                benchmark::RegisterBenchmark((name + "/forward").c_str(), forward<L, Backend>);
+            auto* b = benchmark::RegisterBenchmark((name + "/backward").c_str(),
+                                                   backward<L, Backend, input_gradient>);
+            for (auto n : batches) f->Arg(n), b->Arg(n);
+            f->Unit(benchmark::kMicrosecond);
+            b->Unit(benchmark::kMicrosecond);
           }
         }(),
         ...);
   }
   (std::make_index_sequence<Body::layer_count>{});
 }
+// The machine's ceilings for the roofline note (docs/performance.md): a large square SGEMM
+// through the backend (its Eigen path) and straight through Eigen, and streaming bandwidth.
+void square_gemm(benchmark::State& state) {
+  const auto n = std::size_t(state.range(0));
+  std::vector<float> a(n * n, 0.5f), b(n * n, 0.25f), c(n * n);
+  tg::Cpu backend(1);
+  for (auto _ : state) {
+    backend.gemm(tg::Cpu::Op::none, tg::Cpu::Op::none, n, n, n, 1.0f, a.data(), n, b.data(), n,
+                 0.0f, c.data(), n);
+    benchmark::ClobberMemory();
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * double(n * n * n) * 1e-9,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+}
+void stream_triad(benchmark::State& state) {  // a[i] = b[i] + s * c[i] over 3 x 64 MiB
+  const std::size_t n = std::size_t(16) << 20;
+  std::vector<float> a(n), b(n, 1.0f), c(n, 2.0f);
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < n; ++i) a[i] = b[i] + 3.0f * c[i];
+    benchmark::ClobberMemory();
+  }
+  state.counters["GB/s"] = benchmark::Counter(3.0 * double(n) * sizeof(float) * 1e-9,
+                                              benchmark::Counter::kIsIterationInvariantRate);
+}
 }  // namespace
 
 int main(int argc, char** argv) {
+  benchmark::RegisterBenchmark("Cpu/GEMM square", square_gemm)
+      ->Arg(1024)
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("Cpu/memory triad", stream_triad)->Unit(benchmark::kMillisecond);
   register_layers<Mlp, tg::Cpu>("MLP");
   register_layers<Cnn, tg::Cpu>("CNN");
+  // The family's layers (bench/family.hpp) at the batch it trains with.
+  register_layers<bench::family::Vgg, tg::Cpu>("VGG", {64});
+  register_layers<bench::family::BnCnn, tg::Cpu>("BN CNN", {64});
+  register_layers<bench::family::ResCnn, tg::Cpu>("Residual", {64});
 #ifdef TG_BENCH_CUDA
   if (tg::cuda::device_problem().empty()) {  // a GPU is here
     register_layers<Mlp, tg::Cuda>("MLP");

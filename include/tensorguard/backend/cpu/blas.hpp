@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "../../core/buffer.hpp"
+#include "small_gemm.hpp"
 #include "threads.hpp"
 
 namespace tensorguard::cpu {
@@ -82,6 +83,9 @@ struct Blas {
   }
 
   static constexpr unsigned max_parts = WorkerPool::max_threads;
+  // Products with at most this many rows, or this long an inner dimension, take the
+  // register-blocked kernel rather than Eigen's.
+  static constexpr std::size_t small_gemm_limit = 64;
 
  protected:
   WorkerPool pool_{WorkerPool::default_threads()};
@@ -100,6 +104,43 @@ struct Blas {
     }
     if (m == 0 || n == 0 || k == 0) return;
     auto& ws = workspace<T>(part);
+    // One column (a single sample through a Dense layer): a matrix-vector product streams A
+    // once, where the GEMM would first copy all of A into its packed layout.
+    if (n == 1) {
+      using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+      using Stride = Eigen::InnerStride<Eigen::Dynamic>;
+      Eigen::Map<const Vec, 0, Stride> x(b, Index(k), Stride(op_b == Op::none ? 1 : Index(ldb)));
+      Eigen::Map<Vec> y(c, Index(m));
+      using Outer = Eigen::OuterStride<Eigen::Dynamic>;
+      if (op_a == Op::none)
+        y.noalias() += alpha *
+                       Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>, 0, Outer>(
+                           a, Index(m), Index(k), Outer(Index(lda))) *
+                       x;
+      else
+        y.noalias() +=
+            alpha *
+            Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0,
+                       Outer>(a, Index(m), Index(k), Outer(Index(lda))) *
+            x;
+      return;
+    }
+    // Convolution shapes (few rows, or a short inner dimension) and Dense layers' products up
+    // to a few hundred rows: the register-blocked kernel, faster there than Eigen's (see
+    // docs/performance.md, "The GEMM kernel"); Eigen's for large squares and thin products.
+    if (small_gemm::suits<T>(m, n) &&
+        (std::min(m, k) <= small_gemm_limit || (op_a == Op::none && m <= 512 && k <= 2048))) {
+      ws.a.resize(std::max(ws.a.size(), small_gemm::scratch_size<T>(m, k)));
+      const std::size_t a_row = op_a == Op::none ? 1 : lda, a_col = op_a == Op::none ? lda : 1;
+      const std::size_t b_row = op_b == Op::none ? 1 : ldb, b_col = op_b == Op::none ? ldb : 1;
+      if (m <= small_gemm::lanes<T>)
+        small_gemm::multiply<T, 1>(m, n, k, alpha, a, a_row, a_col, b, b_row, b_col, c, ldc,
+                                   ws.a.data());
+      else
+        small_gemm::multiply<T, 2>(m, n, k, alpha, a, a_row, a_col, b, b_row, b_col, c, ldc,
+                                   ws.a.data());
+      return;
+    }
     detail::PersistentBlocking<T> blocking;
     blocking.prepare(Index(m), Index(n), Index(k), ws.a, ws.b);
     // A transposed column-major matrix is the same memory read row-major.

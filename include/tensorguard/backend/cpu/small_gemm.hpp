@@ -1,0 +1,155 @@
+// A register-blocked GEMM for the shapes convolutions make: few rows (the filter count) against
+// many columns (every output position of a batch), or a long inner dimension (a weight
+// gradient summed over positions). Eigen's kernel keeps 48 x 4 tiles and packs B, which wastes
+// most of each tile on 16-32 rows and copies the im2col matrix once more; this one keeps a
+// (16-32) x (12-24) tile of C in registers, packs only A (small) and reads B where it lies.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+
+namespace tensorguard::cpu::small_gemm {
+
+// The widest vectors the compiler was told it may use, and how many registers hold them.
+#if defined(__AVX512F__)
+inline constexpr std::size_t vector_bytes = 64;
+inline constexpr int registers = 32;
+#elif defined(__AVX__)
+inline constexpr std::size_t vector_bytes = 32;
+inline constexpr int registers = 16;
+#else
+inline constexpr std::size_t vector_bytes = 16;
+inline constexpr int registers = 16;
+#endif
+
+template <class T>
+struct VectorOf;
+template <>
+struct VectorOf<float> {
+  typedef float type __attribute__((vector_size(vector_bytes)));
+};
+template <>
+struct VectorOf<double> {
+  typedef double type __attribute__((vector_size(vector_bytes)));
+};
+
+template <class T>
+inline constexpr std::size_t lanes = vector_bytes / sizeof(T);
+
+// Tile shapes: Vectors x lanes rows by Columns columns of C in registers, leaving two or three
+// registers for A's column and B's broadcast element.
+template <int Vectors>
+inline constexpr int columns_for = std::min((registers - Vectors - 2) / Vectors, 24);
+
+// C (rows x columns tile) += alpha * Apacked (rows x kc) * B (kc x columns). Apacked holds kc
+// columns of Vectors * lanes rows each, contiguous and aligned; B(k, j) = b[k * k_step + j *
+// j_step]. Only the first live_rows x live_columns of the tile are stored (the matrix's edges).
+template <class T, int Vectors, int Columns>
+inline void micro_kernel(std::size_t kc, const T* __restrict a, const T* __restrict b,
+                         std::size_t k_step, std::size_t j_step, T* __restrict c, std::size_t ldc,
+                         T alpha, std::size_t live_rows, std::size_t live_columns) {
+  using V = typename VectorOf<T>::type;
+  constexpr std::size_t L = lanes<T>;
+  V acc[Columns][Vectors];
+#pragma GCC unroll 32
+  for (int j = 0; j < Columns; ++j)
+#pragma GCC unroll 4
+    for (int v = 0; v < Vectors; ++v) acc[j][v] = V{};
+  for (std::size_t k = 0; k < kc; ++k) {
+    V av[Vectors];
+#pragma GCC unroll 4
+    for (int v = 0; v < Vectors; ++v)
+      std::memcpy(&av[v], a + (k * Vectors + std::size_t(v)) * L, sizeof(V));
+    const T* bk = b + k * k_step;
+#pragma GCC unroll 32
+    for (int j = 0; j < Columns; ++j) {
+      const T bj = bk[std::size_t(j) * j_step];
+#pragma GCC unroll 4
+      for (int v = 0; v < Vectors; ++v) acc[j][v] += av[v] * bj;
+    }
+  }
+  const bool full = live_rows == Vectors * L && live_columns == std::size_t(Columns);
+#pragma GCC unroll 32
+  for (int j = 0; j < Columns; ++j)
+#pragma GCC unroll 4
+    for (int v = 0; v < Vectors; ++v) {
+      T* at = c + std::size_t(j) * ldc + std::size_t(v) * L;
+      if (full || (std::size_t(j) < live_columns && (v + 1) * L <= live_rows)) {
+        V cv;
+        std::memcpy(&cv, at, sizeof(V));
+        cv += acc[j][v] * alpha;
+        std::memcpy(at, &cv, sizeof(V));
+      } else if (std::size_t(j) < live_columns) {
+        for (std::size_t i = 0; v * L + i < live_rows && i < L; ++i) at[i] += acc[j][v][i] * alpha;
+      }
+    }
+}
+
+// Whether the kernel suits C (m x n): its tiles mostly full. Thin products (8 filters of a 1x1
+// convolution, a gradient with one column) waste most of a tile and go to Eigen instead.
+template <class T>
+constexpr bool suits(std::size_t m, std::size_t n) {
+  return 2 * m > lanes<T> && n >= std::size_t(columns_for<2>);
+}
+
+// Scratch the caller keeps between calls (so a training step allocates nothing): packed A,
+// and the edge tiles of B and C.
+template <class T>
+std::size_t scratch_size(std::size_t m, std::size_t k) {
+  constexpr std::size_t rows = 2 * lanes<T>, max_columns = 32, block = 256;
+  const std::size_t kc = std::min(k, block), mc = std::min(m, block);
+  return ((mc + rows - 1) / rows) * rows * kc + max_columns * kc;
+}
+
+// C (m x n, column-major, ldc) += alpha * op(A) * op(B); A(i, k) = a[i * a_row + k * a_col],
+// B(k, j) = b[k * b_row + j * b_col]. scratch: scratch_size(m, k) elements, 64-byte aligned.
+template <class T, int Vectors>
+void multiply(std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, std::size_t a_row,
+              std::size_t a_col, const T* b, std::size_t b_row, std::size_t b_col, T* c,
+              std::size_t ldc, T* scratch) {
+  constexpr int Columns = columns_for<Vectors>;
+  constexpr std::size_t rows = std::size_t(Vectors) * lanes<T>;
+  // Blocks of A (row_block x inner_block, 256 KiB of floats) stay in L2 while the B columns of
+  // one tile (Columns x inner_block) stay in L1.
+  constexpr std::size_t inner_block = 256, row_block = 256;
+  for (std::size_t k0 = 0; k0 < k; k0 += inner_block) {
+    const std::size_t kc = std::min(inner_block, k - k0);
+    for (std::size_t m0 = 0; m0 < m; m0 += row_block) {
+      const std::size_t mc = std::min(row_block, m - m0);
+      const std::size_t tiles = (mc + rows - 1) / rows;
+      T* packed = scratch;
+      // Pack A's rows [m0 + t * rows, +rows) for k in [k0, k0 + kc), zero below row m.
+      for (std::size_t t = 0; t < tiles; ++t) {
+        T* dst = packed + t * rows * kc;
+        const std::size_t r0 = m0 + t * rows, live = std::min(rows, m - r0);
+        for (std::size_t kk = 0; kk < kc; ++kk, dst += rows) {
+          const T* src = a + r0 * a_row + (k0 + kk) * a_col;
+          if (a_row == 1)
+            std::memcpy(dst, src, live * sizeof(T));
+          else
+            for (std::size_t i = 0; i < live; ++i) dst[i] = src[i * a_row];
+          std::fill(dst + live, dst + rows, T(0));
+        }
+      }
+      T* b_edge = packed + tiles * rows * kc;
+      const T* b_block = b + k0 * b_row;
+      for (std::size_t j0 = 0; j0 < n; j0 += std::size_t(Columns)) {
+        const std::size_t live_columns = std::min<std::size_t>(Columns, n - j0);
+        const T* bj = b_block + j0 * b_col;
+        std::size_t k_step = b_row, j_step = b_col;
+        if (live_columns < std::size_t(Columns)) {  // the last columns, zeros beyond n
+          for (std::size_t kk = 0; kk < kc; ++kk)
+            for (std::size_t j = 0; j < std::size_t(Columns); ++j)
+              b_edge[kk * Columns + j] = j < live_columns ? bj[kk * b_row + j * b_col] : T(0);
+          bj = b_edge, k_step = std::size_t(Columns), j_step = 1;
+        }
+        for (std::size_t t = 0; t < tiles; ++t)
+          micro_kernel<T, Vectors, Columns>(kc, packed + t * rows * kc, bj, k_step, j_step,
+                                            c + m0 + t * rows + j0 * ldc, ldc, alpha,
+                                            std::min(rows, mc - t * rows), live_columns);
+      }
+    }
+  }
+}
+
+}  // namespace tensorguard::cpu::small_gemm
