@@ -7,6 +7,8 @@
 //      --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
+#include <Eigen/Core>
+#include <iterator>
 #include <string>
 #include <tensorguard/tensorguard.hpp>
 #ifdef TG_BENCH_CUDA
@@ -142,6 +144,50 @@ void square_gemm(benchmark::State& state) {
   state.counters["GFLOP/s"] = benchmark::Counter(2.0 * double(n * n * n) * 1e-9,
                                                  benchmark::Counter::kIsIterationInvariantRate);
 }
+// The products of the family's layers (batch 64 in micro-batches of 8 or 16 images), through
+// the backend (its kernel for these shapes) and straight through Eigen's GEMM.
+struct GemmShape {
+  const char* name;
+  std::size_t m, n, k;
+  bool transpose_a, transpose_b;
+};
+constexpr GemmShape gemm_shapes[] = {
+    {"conv 16x16 28x28 forward", 16, 8 * 784, 144, false, false},
+    {"conv 16x16 28x28 weights", 16, 144, 8 * 784, false, true},
+    {"conv 16x16 28x28 input", 144, 8 * 784, 16, true, false},
+    {"conv 32x32 14x14 forward", 32, 16 * 196, 288, false, false},
+    {"conv 32x32 14x14 weights", 32, 288, 16 * 196, false, true},
+    {"conv 32x32 14x14 input", 288, 16 * 196, 32, true, false},
+    {"dense 784x256 forward", 256, 64, 784, false, false},
+};
+template <bool Backend>
+void shape_gemm(benchmark::State& state) {
+  const GemmShape& s = gemm_shapes[state.range(0)];
+  std::vector<float> a(s.m * s.k, 0.5f), b(s.k * s.n, 0.25f), c(s.m * s.n);
+  const std::size_t lda = s.transpose_a ? s.k : s.m, ldb = s.transpose_b ? s.n : s.k;
+  tg::Cpu backend(1);
+  using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic>;
+  using Map = Eigen::Map<const Matrix>;
+  Eigen::Map<Matrix> C(c.data(), Eigen::Index(s.m), Eigen::Index(s.n));
+  const Map A(a.data(), Eigen::Index(lda), Eigen::Index(s.transpose_a ? s.m : s.k));
+  const Map B(b.data(), Eigen::Index(ldb), Eigen::Index(s.transpose_b ? s.k : s.n));
+  for (auto _ : state) {
+    if constexpr (Backend)
+      backend.gemm(s.transpose_a ? tg::Cpu::Op::transpose : tg::Cpu::Op::none,
+                   s.transpose_b ? tg::Cpu::Op::transpose : tg::Cpu::Op::none, s.m, s.n, s.k, 1.0f,
+                   a.data(), lda, b.data(), ldb, 0.0f, c.data(), s.m);
+    else if (s.transpose_a)
+      C.noalias() = A.transpose() * B;
+    else if (s.transpose_b)
+      C.noalias() = A * B.transpose();
+    else
+      C.noalias() = A * B;
+    benchmark::ClobberMemory();
+  }
+  state.SetLabel(s.name);
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * double(s.m * s.n * s.k) * 1e-9,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+}
 void stream_triad(benchmark::State& state) {  // a[i] = b[i] + s * c[i] over 3 x 64 MiB
   const std::size_t n = std::size_t(16) << 20;
   std::vector<float> a(n), b(n, 1.0f), c(n, 2.0f);
@@ -159,6 +205,10 @@ int main(int argc, char** argv) {
       ->Arg(1024)
       ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("Cpu/memory triad", stream_triad)->Unit(benchmark::kMillisecond);
+  for (std::int64_t i = 0; i < std::int64_t(std::size(gemm_shapes)); ++i) {
+    benchmark::RegisterBenchmark("Cpu/GEMM shape", shape_gemm<true>)->Arg(i);
+    benchmark::RegisterBenchmark("Eigen/GEMM shape", shape_gemm<false>)->Arg(i);
+  }
   register_layers<Mlp, tg::Cpu>("MLP");
   register_layers<Cnn, tg::Cpu>("CNN");
   // The family's layers (bench/family.hpp) at the batch it trains with.

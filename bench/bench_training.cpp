@@ -14,6 +14,7 @@
 #include <tensorguard/backend/cuda.hpp>
 #endif
 
+#include "family.hpp"
 #include "models.hpp"
 
 namespace tg = tensorguard;
@@ -162,6 +163,15 @@ BENCHMARK(train_step_threads<Mlp>)
 BENCHMARK(train_step_working_set<Cnn>)
     ->RangeMultiplier(2)
     ->Range(512, 64 << 10)
+    ->Unit(benchmark::kMicrosecond);
+// The same sweep for the family's deeper convolution stacks (bench/family.hpp).
+BENCHMARK(train_step_working_set<bench::family::Vgg>)
+    ->RangeMultiplier(2)
+    ->Range(1 << 10, 32 << 10)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(train_step_working_set<bench::family::ResCnn>)
+    ->RangeMultiplier(2)
+    ->Range(1 << 10, 32 << 10)
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(predict<Mlp>)->ArgsProduct({{32, 64, 128, 256}, {1, 2}})->Unit(benchmark::kMillisecond);
 BENCHMARK(predict<Cnn>)->ArgsProduct({{32, 64, 128, 256}, {1, 2}})->Unit(benchmark::kMillisecond);

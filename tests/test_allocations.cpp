@@ -65,3 +65,34 @@ TEST_CASE("Training steps allocate nothing after the first", "[allocation]") {
   CHECK(allocations_in_steps<Cnn>(data, 64, 2) == 0);
   CHECK(allocations_in_steps<Mlp>(data, 64, 2) == 0);
 }
+
+// Same-padded stacks on the direct convolution path, BatchNormalization, a residual block, an
+// Inception-style Concat and Dropout: the kinds of layer the benchmark family (bench/family.hpp)
+// is made of.
+using FamilyMix =
+    Sequential<Input<Shape<12, 12, 1>>, Conv2D<16, Kernel<3>, Same, ReLU>,
+               Residual<Conv2D<16, Kernel<3>, Same, ReLU>, Conv2D<16, Kernel<3>, Same>>,
+               Concat<-1, Branch<Conv2D<8, Kernel<1>, ReLU>>,
+                      Branch<MaxPool2D<Pool<3>, Stride<1>, Same>, Conv2D<8, Kernel<1>>>>,
+               MaxPool2D<Pool<2>>, Flatten, Dense<32, ReLU>, Dropout<Rate<20>>, Dense<10, Softmax>>;
+using NormalizedMix = Sequential<Input<Shape<12, 12, 1>>, Conv2D<32, Kernel<3>>, BatchNormalization,
+                                 Activation<ReLU>, Conv2D<16, Kernel<3>, Same>, BatchNormalization,
+                                 Activation<ReLU>, MaxPool2D<Pool<2>>, Flatten, Dense<10, Softmax>>;
+
+TEST_CASE("The benchmark family's kinds of layer allocate nothing per step", "[allocation]") {
+  const auto data = testing::random_dataset<Shape<12, 12, 1>, 10>(256, 2);
+  CHECK(allocations_in_steps<FamilyMix>(data, 64) == 0);
+  CHECK(allocations_in_steps<FamilyMix>(data, 64, 2) == 0);
+  CHECK(allocations_in_steps<NormalizedMix>(data, 64) == 0);
+  CHECK(allocations_in_steps<NormalizedMix>(data, 64, 2) == 0);
+}
+
+TEST_CASE("A single-sample predict allocates only the vector it returns", "[allocation]") {
+  const auto data = testing::random_dataset<Shape<12, 12, 1>, 10>(256, 3);
+  Model<FamilyMix, loss::SparseCategoricalCrossentropy> model;
+  model.fit(data, {.epochs = 1, .batch_size = 64, .verbose = Verbosity::silent});
+  model.predict(data.input(0), 1);  // sizes the inference buffers
+  const long before = allocations.load();
+  for (std::size_t i = 1; i <= 10; ++i) CHECK(model.predict(data.input(i), 1).size() == 10);
+  CHECK(allocations.load() - before == 10);
+}

@@ -116,3 +116,81 @@ TEST_CASE("Cpu::gemm split across two threads equals the plain product") {
     CHECK(p.worst_error(two_threads, rng) < 1e-6);
   }
 }
+
+namespace {
+
+// The convolution through the patch matrix, as the layers compute it elsewhere: y += W cols.
+template <class T>
+std::vector<T> convolve_via_patches(tg::Cpu& cpu, const tg::WindowGeometry& g,
+                                    const std::vector<T>& w, const std::vector<T>& x,
+                                    std::vector<T> y, std::size_t filters, std::size_t n) {
+  std::vector<T> cols(n * g.patch_size() * g.out_positions());
+  cpu.im2col(g, x.data(), cols.data(), n);
+  cpu.gemm(tg::Cpu::Op::none, tg::Cpu::Op::none, filters, n * g.out_positions(), g.patch_size(),
+           T(1), w.data(), filters, cols.data(), g.patch_size(), T(1), y.data(), filters);
+  return y;
+}
+// dx = col2im(W^T dz).
+template <class T>
+std::vector<T> input_gradient_via_patches(tg::Cpu& cpu, const tg::WindowGeometry& g,
+                                          const std::vector<T>& w, const std::vector<T>& dz,
+                                          std::size_t filters, std::size_t n) {
+  std::vector<T> dcols(n * g.patch_size() * g.out_positions()), dx(n * g.in_size());
+  cpu.gemm(tg::Cpu::Op::transpose, tg::Cpu::Op::none, g.patch_size(), n * g.out_positions(),
+           filters, T(1), w.data(), filters, dz.data(), filters, T(0), dcols.data(),
+           g.patch_size());
+  cpu.col2im(g, dcols.data(), dx.data(), n);
+  return dx;
+}
+
+template <class T>
+double largest_difference(const std::vector<T>& a, const std::vector<T>& b) {
+  double worst = a.size() == b.size() ? 0.0 : 1e30;
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+    worst = std::max(worst, std::abs(double(a[i]) - double(b[i])));
+  return worst;
+}
+
+template <class T>
+void check_direct_convolutions(double tolerance) {
+  tg::Cpu cpu(1);
+  tg::Rng rng(5);
+  struct Case {
+    std::size_t h, w, channels, kh, kw, filters;
+    tg::Padding padding;
+  };
+  // Kernels square and not, odd and even (Same pads the extra pixel after), larger than some
+  // images; channel and filter counts around the kernel's 16/32-row tiles; widths around its
+  // 14/24-column tiles.
+  const Case cases[] = {
+      {28, 28, 1, 3, 3, 16, tg::Padding::same},  {28, 28, 16, 3, 3, 16, tg::Padding::same},
+      {14, 14, 32, 3, 3, 32, tg::Padding::same}, {13, 11, 3, 3, 3, 17, tg::Padding::valid},
+      {9, 7, 5, 5, 5, 8, tg::Padding::same},     {6, 30, 40, 1, 3, 33, tg::Padding::same},
+      {10, 10, 2, 2, 2, 65, tg::Padding::same},  {8, 9, 7, 4, 2, 1, tg::Padding::valid},
+      {3, 3, 4, 5, 5, 6, tg::Padding::same},     {26, 25, 9, 7, 1, 20, tg::Padding::valid},
+      {5, 5, 300, 3, 3, 12, tg::Padding::same},
+  };
+  for (const Case& c : cases) {
+    const auto g = tg::make_window_geometry(c.h, c.w, c.channels, c.kh, c.kw, 1, 1, c.padding);
+    const std::size_t n = 3, f = c.filters;
+    INFO(c.h << "x" << c.w << "x" << c.channels << " kernel " << c.kh << "x" << c.kw << ", " << f
+             << " filters, " << (c.padding == tg::Padding::same ? "Same" : "Valid"));
+    std::vector<T> w(f * g.patch_size()), x(n * g.in_size()), y0(n * g.out_positions() * f),
+        dz(y0.size());
+    for (auto* v : {&w, &x, &y0, &dz})
+      for (auto& e : *v) e = T(rng.uniform(-1.0, 1.0));
+    std::vector<T> y = y0;
+    cpu.convolve(g, w.data(), x.data(), y.data(), f, n);
+    CHECK(largest_difference(y, convolve_via_patches(cpu, g, w, x, y0, f, n)) < tolerance);
+    std::vector<T> dx(x.size(), T(7));  // overwritten, not added to
+    cpu.convolve_input_gradient(g, w.data(), dz.data(), dx.data(), f, n);
+    CHECK(largest_difference(dx, input_gradient_via_patches(cpu, g, w, dz, f, n)) < tolerance);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("Direct stride-1 convolutions equal the patch-matrix ones, forward and input gradient") {
+  SECTION("float") { check_direct_convolutions<float>(1e-4); }
+  SECTION("double") { check_direct_convolutions<double>(1e-12); }
+}

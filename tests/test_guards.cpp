@@ -189,7 +189,7 @@ TEST_CASE(
   const auto data = testing::random_dataset<Shape<28, 28, 1>, 10>(2048, 21);
   GuardPolicy limit;
   limit.memory_limit_bytes = std::size_t(64) << 20;
-  // Whole, 2048 samples of layer buffers would need about 0.9 GB; micro-batches need 16 MiB.
+  // Whole, 2048 samples of layer buffers would need about 0.9 GB; micro-batches need 4 MiB.
   limit.print_warnings = false;
   Model<Cnn, Sparse, Cpu> cnn;  // micro-batches are the CPU's (a device takes batches whole)
   CHECK(!cnn.check_data(data, {.batch_size = 2048, .guards = limit}).fired(guard::data_memory));

@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "cpu/blas.hpp"
+#include "cpu/convolution.hpp"
 #include "cpu/elementwise.hpp"
 #include "cpu/loss.hpp"
 #include "cpu/normalization.hpp"
@@ -20,6 +21,7 @@
 namespace tensorguard {
 
 struct Cpu : cpu::Blas,
+             cpu::Convolution,
              cpu::Elementwise,
              cpu::Window,
              cpu::Normalization,
@@ -62,7 +64,7 @@ struct Cpu : cpu::Blas,
   }
 
  private:
-  std::size_t working_set_bytes_ = std::size_t(16) << 20;
+  std::size_t working_set_bytes_ = std::size_t(4) << 20;
 };
 
 }  // namespace tensorguard

@@ -64,6 +64,16 @@ struct Conv2D {
     // A 1x1, stride-1 convolution is a plain GEMM over the input: no im2col copy.
     static constexpr bool pointwise =
         patch == In::dims[2] && stride::height == 1 && stride::width == 1;
+    // Other stride-1 convolutions on the CPU read the padded image directly at inference and for
+    // the input gradient (cpu/convolution.hpp): no patch-gradient buffer. Training's forward
+    // still writes the patches, which the weight gradient reads.
+    static constexpr bool direct =
+        !pointwise && stride::height == 1 && stride::width == 1 && M::host_accessible;
+    template <class B>
+    static constexpr bool backend_convolves = requires(B& b, const T* p, T* q) {
+      b.convolve(g, p, p, q, Filters, std::size_t(1));
+      b.convolve_input_gradient(g, p, p, q, Filters, std::size_t(1));
+    };
 
    public:
     using input_shape = In;
@@ -72,7 +82,7 @@ struct Conv2D {
     static constexpr std::size_t parameter_count = Filters * patch + Filters;
     static constexpr std::size_t state_count = 0;
     static constexpr std::size_t cache_per_sample =
-        (pointwise ? 0 : 2 * patch * positions) + Stage::cache_per_sample;
+        (pointwise ? 0 : (direct ? 1 : 2) * patch * positions) + Stage::cache_per_sample;
     static constexpr double flops_per_sample =
         (2.0 * Filters * patch + Filters) * positions + Stage::flops_per_sample;
 
@@ -96,15 +106,23 @@ struct Conv2D {
       std::fill_n(initial.take(Filters).value, Filters, T(0));
     }
     void reserve(std::size_t batch) {
-      if constexpr (!pointwise) {
-        cols_.resize(batch * patch * positions);
-        dcols_.resize(batch * patch * positions);
-      }
+      if constexpr (!pointwise) cols_.resize(batch * patch * positions);
+      if constexpr (!pointwise && !direct) dcols_.resize(batch * patch * positions);
+      batch_ = batch;
       stage_.reserve(batch);
     }
 
     template <class B>
-    void forward(B& backend, CP x, P y, std::size_t n, Mode) {
+    void forward(B& backend, CP x, P y, std::size_t n, Mode mode) {
+      if constexpr (direct && backend_convolves<B>) {
+        if (mode == Mode::inference) {
+          P z = stage_.pre_activations(y);
+          backend.fill_columns(z, b_, Filters, n * positions);
+          backend.convolve(g, CP(w_), x, z, Filters, n);
+          stage_.forward(backend, y, n);
+          return;
+        }
+      }
       CP cols = x;
       if constexpr (!pointwise) {
         backend.im2col(g, x, cols_.data(), n);
@@ -130,6 +148,12 @@ struct Conv2D {
                    patch, T(1), dw_, Filters);  // parameter gradients add up over micro-batches
       backend.add_column_sums(dz, Filters, columns, db_);
       if (!dx) return;
+      if constexpr (direct && backend_convolves<B>) {
+        backend.convolve_input_gradient(g, CP(w_), dz, dx, Filters, n);
+        return;
+      } else if constexpr (direct) {  // a host backend without the direct ops
+        dcols_.resize(batch_ * patch * positions);
+      }
       P dcols = pointwise ? dx : dcols_.data();
       backend.gemm(B::Op::transpose, B::Op::none, patch, columns, Filters, T(1), w_, Filters, dz,
                    Filters, T(0), dcols, patch);
@@ -139,6 +163,7 @@ struct Conv2D {
    private:
     P w_{}, dw_{}, b_{}, db_{};
     Buf cols_, dcols_;
+    std::size_t batch_ = 0;
     Stage stage_;
   };
 };

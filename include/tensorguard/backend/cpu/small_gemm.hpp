@@ -41,13 +41,22 @@ inline constexpr std::size_t lanes = vector_bytes / sizeof(T);
 template <int Vectors>
 inline constexpr int columns_for = std::min((registers - Vectors - 2) / Vectors, 24);
 
-// C (rows x columns tile) += alpha * Apacked (rows x kc) * B (kc x columns). Apacked holds kc
-// columns of Vectors * lanes rows each, contiguous and aligned; B(k, j) = b[k * k_step + j *
-// j_step]. Only the first live_rows x live_columns of the tile are stored (the matrix's edges).
+// Where a tile reads B: B(k, j) = b[offsets[k / run] + (k % run) * k_step + j * j_step]. A
+// matrix is one run of kc elements (offsets {0}); a stride-1 convolution read straight from the
+// zero-padded image is one run of the channels per kernel tap, at the tap's offset.
+template <class T>
+struct TileB {
+  const T* b;
+  std::size_t k_step, j_step, run, runs;
+  const std::size_t* offsets;
+};
+
+// C tile += alpha * Apacked (rows x kc) * B (kc x Columns), kc = run x runs. Apacked holds kc
+// columns of Vectors * lanes rows each, contiguous and aligned. Column j of the tile is stored
+// at dst[j] (skipped where null), its first live_rows rows only (the matrix's edges).
 template <class T, int Vectors, int Columns>
-inline void micro_kernel(std::size_t kc, const T* __restrict a, const T* __restrict b,
-                         std::size_t k_step, std::size_t j_step, T* __restrict c, std::size_t ldc,
-                         T alpha, std::size_t live_rows, std::size_t live_columns) {
+inline void micro_kernel(const T* __restrict a, const TileB<T>& tile, T* const* dst, T alpha,
+                         std::size_t live_rows) {
   using V = typename VectorOf<T>::type;
   constexpr std::size_t L = lanes<T>;
   V acc[Columns][Vectors];
@@ -55,34 +64,52 @@ inline void micro_kernel(std::size_t kc, const T* __restrict a, const T* __restr
   for (int j = 0; j < Columns; ++j)
 #pragma GCC unroll 4
     for (int v = 0; v < Vectors; ++v) acc[j][v] = V{};
-  for (std::size_t k = 0; k < kc; ++k) {
-    V av[Vectors];
+  const std::size_t j_step = tile.j_step, k_step = tile.k_step;
+  for (std::size_t r = 0; r < tile.runs; ++r) {
+    const T* __restrict b = tile.b + tile.offsets[r];
+    for (std::size_t k = 0; k < tile.run; ++k, a += Vectors * L) {
+      V av[Vectors];
 #pragma GCC unroll 4
-    for (int v = 0; v < Vectors; ++v)
-      std::memcpy(&av[v], a + (k * Vectors + std::size_t(v)) * L, sizeof(V));
-    const T* bk = b + k * k_step;
+      for (int v = 0; v < Vectors; ++v) std::memcpy(&av[v], a + std::size_t(v) * L, sizeof(V));
+      const T* bk = b + k * k_step;
 #pragma GCC unroll 32
-    for (int j = 0; j < Columns; ++j) {
-      const T bj = bk[std::size_t(j) * j_step];
+      for (int j = 0; j < Columns; ++j) {
+        const T bj = bk[std::size_t(j) * j_step];
 #pragma GCC unroll 4
-      for (int v = 0; v < Vectors; ++v) acc[j][v] += av[v] * bj;
+        for (int v = 0; v < Vectors; ++v) acc[j][v] += av[v] * bj;
+      }
     }
   }
-  const bool full = live_rows == Vectors * L && live_columns == std::size_t(Columns);
 #pragma GCC unroll 32
-  for (int j = 0; j < Columns; ++j)
+  for (int j = 0; j < Columns; ++j) {
+    if (!dst[j]) continue;
 #pragma GCC unroll 4
     for (int v = 0; v < Vectors; ++v) {
-      T* at = c + std::size_t(j) * ldc + std::size_t(v) * L;
-      if (full || (std::size_t(j) < live_columns && (v + 1) * L <= live_rows)) {
+      T* at = dst[j] + std::size_t(v) * L;
+      if ((v + 1) * L <= live_rows) {
         V cv;
         std::memcpy(&cv, at, sizeof(V));
         cv += acc[j][v] * alpha;
         std::memcpy(at, &cv, sizeof(V));
-      } else if (std::size_t(j) < live_columns) {
+      } else {
         for (std::size_t i = 0; v * L + i < live_rows && i < L; ++i) at[i] += acc[j][v][i] * alpha;
       }
     }
+  }
+}
+
+// Packs rows [m0, m0 + mc) x columns [k0, k0 + kc) of A (element(i, k)) in tiles of `rows`
+// rows, each kc columns long and contiguous, zero below row m.
+template <class T, class Element>
+void pack_a(T* packed, std::size_t rows, std::size_t m, std::size_t m0, std::size_t mc,
+            std::size_t k0, std::size_t kc, Element element) {
+  for (std::size_t r0 = m0; r0 < m0 + mc; r0 += rows) {
+    const std::size_t live = std::min(rows, m - r0);
+    for (std::size_t kk = 0; kk < kc; ++kk, packed += rows) {
+      for (std::size_t i = 0; i < live; ++i) packed[i] = element(r0 + i, k0 + kk);
+      std::fill(packed + live, packed + rows, T(0));
+    }
+  }
 }
 
 // Whether the kernel suits C (m x n): its tiles mostly full. Thin products (8 filters of a 1x1
@@ -112,41 +139,32 @@ void multiply(std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, 
   // Blocks of A (row_block x inner_block, 256 KiB of floats) stay in L2 while the B columns of
   // one tile (Columns x inner_block) stay in L1.
   constexpr std::size_t inner_block = 256, row_block = 256;
+  const std::size_t no_offset = 0;
+  T* dst[Columns];
   for (std::size_t k0 = 0; k0 < k; k0 += inner_block) {
     const std::size_t kc = std::min(inner_block, k - k0);
     for (std::size_t m0 = 0; m0 < m; m0 += row_block) {
       const std::size_t mc = std::min(row_block, m - m0);
       const std::size_t tiles = (mc + rows - 1) / rows;
       T* packed = scratch;
-      // Pack A's rows [m0 + t * rows, +rows) for k in [k0, k0 + kc), zero below row m.
-      for (std::size_t t = 0; t < tiles; ++t) {
-        T* dst = packed + t * rows * kc;
-        const std::size_t r0 = m0 + t * rows, live = std::min(rows, m - r0);
-        for (std::size_t kk = 0; kk < kc; ++kk, dst += rows) {
-          const T* src = a + r0 * a_row + (k0 + kk) * a_col;
-          if (a_row == 1)
-            std::memcpy(dst, src, live * sizeof(T));
-          else
-            for (std::size_t i = 0; i < live; ++i) dst[i] = src[i * a_row];
-          std::fill(dst + live, dst + rows, T(0));
-        }
-      }
+      pack_a(packed, rows, m, m0, mc, k0, kc,
+             [&](std::size_t i, std::size_t kk) { return a[i * a_row + kk * a_col]; });
       T* b_edge = packed + tiles * rows * kc;
-      const T* b_block = b + k0 * b_row;
       for (std::size_t j0 = 0; j0 < n; j0 += std::size_t(Columns)) {
         const std::size_t live_columns = std::min<std::size_t>(Columns, n - j0);
-        const T* bj = b_block + j0 * b_col;
-        std::size_t k_step = b_row, j_step = b_col;
+        TileB<T> tile{b + k0 * b_row + j0 * b_col, b_row, b_col, kc, 1, &no_offset};
         if (live_columns < std::size_t(Columns)) {  // the last columns, zeros beyond n
           for (std::size_t kk = 0; kk < kc; ++kk)
             for (std::size_t j = 0; j < std::size_t(Columns); ++j)
-              b_edge[kk * Columns + j] = j < live_columns ? bj[kk * b_row + j * b_col] : T(0);
-          bj = b_edge, k_step = std::size_t(Columns), j_step = 1;
+              b_edge[kk * Columns + j] = j < live_columns ? tile.b[kk * b_row + j * b_col] : T(0);
+          tile.b = b_edge, tile.k_step = std::size_t(Columns), tile.j_step = 1;
         }
-        for (std::size_t t = 0; t < tiles; ++t)
-          micro_kernel<T, Vectors, Columns>(kc, packed + t * rows * kc, bj, k_step, j_step,
-                                            c + m0 + t * rows + j0 * ldc, ldc, alpha,
-                                            std::min(rows, mc - t * rows), live_columns);
+        for (std::size_t t = 0; t < tiles; ++t) {
+          for (std::size_t j = 0; j < std::size_t(Columns); ++j)
+            dst[j] = j < live_columns ? c + m0 + t * rows + (j0 + j) * ldc : nullptr;
+          micro_kernel<T, Vectors, Columns>(packed + t * rows * kc, tile, dst, alpha,
+                                            std::min(rows, mc - t * rows));
+        }
       }
     }
   }
