@@ -160,3 +160,22 @@ TEST_CASE("Two threads sum their gradients and step every optimizer as one threa
     CHECK(std::vector<float>(untrained.parameters().begin(), untrained.parameters().end()) != one);
   }
 }
+
+// Conv2D computes inference passes straight from the padded image (no patch matrix); a gradient
+// pass in inference mode (loss_and_gradient(..., Mode::inference), as gradient checks use) must
+// still give the weight gradient from this batch's patches, not from a previous pass's.
+TEST_CASE("A gradient in inference mode is the training-mode gradient for a convolution",
+          "[micro-batch]") {
+  using Net = Sequential<Input<Shape<6, 6, 2>, double>, Conv2D<4, Kernel<3>, Same, Tanh>,
+                         Conv2D<3, Kernel<3>, Tanh>, Flatten, Dense<5, Softmax>>;
+  using D = Dataset<Net::input_shape, ClassIndex<5>, double>;
+  const Batch<Net> first(8, 31), second(8, 32);
+  Model<Net, Sparse> model{optim::SGD{}, 5};
+  // A pass over other samples leaves their patches behind.
+  model.loss_and_gradient<D>(first.x, first.labels, Mode::training);
+  model.loss_and_gradient<D>(second.x, second.labels, Mode::inference);
+  const std::vector<double> in_inference(model.gradients().begin(), model.gradients().end());
+  model.loss_and_gradient<D>(second.x, second.labels, Mode::training);
+  const std::vector<double> in_training(model.gradients().begin(), model.gradients().end());
+  CHECK(relative_difference(in_inference, in_training) < 1e-12);
+}

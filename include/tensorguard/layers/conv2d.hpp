@@ -120,6 +120,7 @@ struct Conv2D {
           backend.fill_columns(z, b_, Filters, n * positions);
           backend.convolve(g, CP(w_), x, z, Filters, n);
           stage_.forward(backend, y, n);
+          patches_written_ = false;
           return;
         }
       }
@@ -127,6 +128,7 @@ struct Conv2D {
       if constexpr (!pointwise) {
         backend.im2col(g, x, cols_.data(), n);
         cols = cols_.data();
+        patches_written_ = true;
       }
       P z = stage_.pre_activations(y);
       const std::size_t columns = n * positions;
@@ -143,6 +145,10 @@ struct Conv2D {
     template <class B>
     void backward_from_logits(B& backend, CP x, CP dz, P dx, std::size_t n) {
       const std::size_t columns = n * positions;
+      // A gradient after an inference-mode forward (loss_and_gradient's choice): the weight
+      // gradient needs this batch's patches, which the direct forward did not write.
+      if constexpr (direct && backend_convolves<B>)
+        if (!patches_written_) backend.im2col(g, x, cols_.data(), n);
       CP cols = pointwise ? x : cols_.data();
       backend.gemm(B::Op::none, B::Op::transpose, Filters, patch, columns, T(1), dz, Filters, cols,
                    patch, T(1), dw_, Filters);  // parameter gradients add up over micro-batches
@@ -164,6 +170,7 @@ struct Conv2D {
     P w_{}, dw_{}, b_{}, db_{};
     Buf cols_, dcols_;
     std::size_t batch_ = 0;
+    bool patches_written_ = false;  // cols_ holds the last forward's patches
     Stage stage_;
   };
 };
