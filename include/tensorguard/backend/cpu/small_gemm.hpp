@@ -8,6 +8,15 @@
 #include <cstddef>
 #include <cstring>
 
+// Unrolling hints for the register tiles: GCC's pragma, which clang reads too; nvcc's front end
+// does not know it (a .cu file that includes the CPU backend compiles without the hint).
+#if defined(__CUDACC__)
+#define TG_UNROLL(n)
+#else
+#define TG_UNROLL_PRAGMA(text) _Pragma(#text)
+#define TG_UNROLL(n) TG_UNROLL_PRAGMA(GCC unroll n)
+#endif
+
 namespace tensorguard::cpu::small_gemm {
 
 // The widest vectors the compiler was told it may use, and how many registers hold them.
@@ -60,30 +69,31 @@ inline void micro_kernel(const T* __restrict a, const TileB<T>& tile, T* const* 
   using V = typename VectorOf<T>::type;
   constexpr std::size_t L = lanes<T>;
   V acc[Columns][Vectors];
-#pragma GCC unroll 32
-  for (int j = 0; j < Columns; ++j)
-#pragma GCC unroll 4
+  TG_UNROLL(32)
+  for (int j = 0; j < Columns; ++j) {
+    TG_UNROLL(4)
     for (int v = 0; v < Vectors; ++v) acc[j][v] = V{};
+  }
   const std::size_t j_step = tile.j_step, k_step = tile.k_step;
   for (std::size_t r = 0; r < tile.runs; ++r) {
     const T* __restrict b = tile.b + tile.offsets[r];
     for (std::size_t k = 0; k < tile.run; ++k, a += Vectors * L) {
       V av[Vectors];
-#pragma GCC unroll 4
+      TG_UNROLL(4)
       for (int v = 0; v < Vectors; ++v) std::memcpy(&av[v], a + std::size_t(v) * L, sizeof(V));
       const T* bk = b + k * k_step;
-#pragma GCC unroll 32
+      TG_UNROLL(32)
       for (int j = 0; j < Columns; ++j) {
         const T bj = bk[std::size_t(j) * j_step];
-#pragma GCC unroll 4
+        TG_UNROLL(4)
         for (int v = 0; v < Vectors; ++v) acc[j][v] += av[v] * bj;
       }
     }
   }
-#pragma GCC unroll 32
+  TG_UNROLL(32)
   for (int j = 0; j < Columns; ++j) {
     if (!dst[j]) continue;
-#pragma GCC unroll 4
+    TG_UNROLL(4)
     for (int v = 0; v < Vectors; ++v) {
       T* at = dst[j] + std::size_t(v) * L;
       if ((v + 1) * L <= live_rows) {
