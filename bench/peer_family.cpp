@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
   const int rounds = argc > 1 ? std::atoi(argv[1]) : 3;
   const std::size_t images = argc > 2 ? std::size_t(std::atol(argv[2])) : 12800;
   const int threads = std::getenv("TG_THREADS") ? std::atoi(std::getenv("TG_THREADS")) : 1;
-  torch::set_num_threads(threads);
+  bench::torch_threads(threads);
   torch::manual_seed(1);
   auto [all_train, test] = tg::data::fashion_mnist();
   const Data train = all_train.first(images);

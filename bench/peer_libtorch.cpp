@@ -98,7 +98,7 @@ double median(std::vector<double> v) {
 int main(int argc, char** argv) {
   const int rounds = argc > 1 ? std::atoi(argv[1]) : 3;
   const int threads = std::getenv("TG_THREADS") ? std::atoi(std::getenv("TG_THREADS")) : 1;
-  torch::set_num_threads(threads);
+  bench::torch_threads(threads);
   torch::manual_seed(1);
   auto [train, test] = tg::data::fashion_mnist();
   const auto ttrain = to_torch(train), ttest = to_torch(test);

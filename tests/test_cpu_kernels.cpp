@@ -194,3 +194,42 @@ TEST_CASE("Direct stride-1 convolutions equal the patch-matrix ones, forward and
   SECTION("float") { check_direct_convolutions<float>(1e-4); }
   SECTION("double") { check_direct_convolutions<double>(1e-12); }
 }
+
+TEST_CASE("Max pooling's gradient goes to each window's winner and nowhere else") {
+  // Windows that tile the image (the band path), with rows and columns no window covers, and
+  // overlapping or padded windows (zero and scatter); random inputs, so winners fall anywhere.
+  struct Case {
+    std::size_t h, w, c, kernel, stride;
+    tg::Padding padding;
+  };
+  const Case cases[] = {
+      {28, 28, 16, 2, 2, tg::Padding::valid}, {7, 9, 3, 2, 2, tg::Padding::valid},
+      {9, 7, 5, 3, 3, tg::Padding::valid},    {7, 7, 4, 2, 2, tg::Padding::same},
+      {8, 8, 2, 3, 1, tg::Padding::same},     {6, 5, 3, 3, 2, tg::Padding::valid}};
+  tg::Cpu cpu(1);
+  tg::Rng rng(5);
+  for (const Case& k : cases) {
+    CAPTURE(k.h, k.w, k.c, k.kernel, k.stride);
+    const auto g =
+        tg::make_window_geometry(k.h, k.w, k.c, k.kernel, k.kernel, k.stride, k.stride, k.padding);
+    const std::size_t n = 3, outputs = g.out_positions() * k.c;
+    std::vector<float> x(n * g.in_size()), y(n * outputs), dy(n * outputs);
+    for (auto& v : x) v = float(rng.uniform(-1.0, 1.0));
+    for (auto& v : dy) v = float(rng.uniform(-1.0, 1.0));
+    std::vector<std::uint32_t> winners(n * outputs);
+    cpu.max_pool_forward(g, x.data(), y.data(), winners.data(), n);
+    std::vector<double> expected(x.size(), 0.0);
+    for (std::size_t s = 0; s < n; ++s)
+      for (std::size_t i = 0; i < outputs; ++i) {
+        const std::size_t at = s * g.in_size() + winners[s * outputs + i];
+        REQUIRE(x[at] == y[s * outputs + i]);  // the winner holds the window's maximum
+        expected[at] += dy[s * outputs + i];
+      }
+    std::vector<float> dx(x.size(), 7.0f);  // overwritten, not added to
+    cpu.max_pool_backward(g, dy.data(), winners.data(), dx.data(), n);
+    double worst = 0;
+    for (std::size_t i = 0; i < dx.size(); ++i)
+      worst = std::max(worst, std::abs(double(dx[i]) - expected[i]));
+    CHECK(worst < 1e-6);
+  }
+}

@@ -161,32 +161,23 @@ struct Window {
     }
   }
 
-  // Windows that tile the image (stride = kernel, no padding): each input pixel is written once,
-  // the winner's gradient or 0, instead of zeroing dx and scattering into it.
+  // Windows that tile the image (stride = kernel, no padding): per band of kernel_h input rows,
+  // zero the band (it is in L1) and put each winner's gradient in. Branch-free: a select per
+  // pixel on the winner's index compiles to a branch per pixel when the channel count is a
+  // constant, and random winners mispredict it (1.9 ms instead of 0.2 ms on 28x28x16, batch 64).
   template <class T>
   static void max_pool_backward_tiled(const WindowGeometry& g, const T* dy,
                                       const std::uint32_t* argmax, T* dx, std::size_t n) {
-    const std::size_t c = g.channels, row = g.in_w * c;
-    const std::size_t covered_h = g.out_h * g.kernel_h, covered_w = g.out_w * g.kernel_w;
+    const std::size_t row = g.in_w * g.channels, band = g.kernel_h * row;
+    const std::size_t per_band = g.out_w * g.channels, covered_h = g.out_h * g.kernel_h;
     for (std::size_t s = 0; s < n; ++s) {
       T* img = dx + s * g.in_size();
-      for (std::size_t oy = 0; oy < g.out_h; ++oy)
-        for (std::size_t ox = 0; ox < g.out_w; ++ox, dy += c, argmax += c) {
-          const std::size_t first = oy * g.kernel_h * row + ox * g.kernel_w * c;
-          for (std::size_t ky = 0; ky < g.kernel_h; ++ky)
-            for (std::size_t kx = 0; kx < g.kernel_w; ++kx) {
-              const std::size_t at = first + ky * row + kx * c;
-              for (std::size_t ch = 0; ch < c; ++ch)
-                img[at + ch] = argmax[ch] == at + ch ? dy[ch] : T(0);
-            }
-        }
-      // Pixels no window covers (the last rows or columns when the size is not a multiple).
-      for (std::size_t iy = 0; iy < g.in_h; ++iy) {
-        if (iy >= covered_h)
-          std::memset(img + iy * row, 0, row * sizeof(T));
-        else if (covered_w < g.in_w)
-          std::memset(img + iy * row + covered_w * c, 0, (g.in_w - covered_w) * c * sizeof(T));
+      for (std::size_t oy = 0; oy < g.out_h; ++oy, dy += per_band, argmax += per_band) {
+        std::memset(img + oy * band, 0, band * sizeof(T));
+        for (std::size_t i = 0; i < per_band; ++i) img[argmax[i]] = dy[i];
       }
+      // Rows no window covers (the last when the height is not a multiple of the window).
+      std::memset(img + covered_h * row, 0, (g.in_h - covered_h) * row * sizeof(T));
     }
   }
 
