@@ -163,12 +163,23 @@ void check_direct_convolutions(double tolerance) {
   // images; channel and filter counts around the kernel's 16/32-row tiles; widths around its
   // 14/24-column tiles.
   const Case cases[] = {
-      {28, 28, 1, 3, 3, 16, tg::Padding::same},  {28, 28, 16, 3, 3, 16, tg::Padding::same},
-      {14, 14, 32, 3, 3, 32, tg::Padding::same}, {13, 11, 3, 3, 3, 17, tg::Padding::valid},
-      {9, 7, 5, 5, 5, 8, tg::Padding::same},     {6, 30, 40, 1, 3, 33, tg::Padding::same},
-      {10, 10, 2, 2, 2, 65, tg::Padding::same},  {8, 9, 7, 4, 2, 1, tg::Padding::valid},
-      {3, 3, 4, 5, 5, 6, tg::Padding::same},     {26, 25, 9, 7, 1, 20, tg::Padding::valid},
+      {28, 28, 1, 3, 3, 16, tg::Padding::same},
+      {28, 28, 16, 3, 3, 16, tg::Padding::same},
+      {14, 14, 32, 3, 3, 32, tg::Padding::same},
+      {13, 11, 3, 3, 3, 17, tg::Padding::valid},
+      {9, 7, 5, 5, 5, 8, tg::Padding::same},
+      {6, 30, 40, 1, 3, 33, tg::Padding::same},
+      {10, 10, 2, 2, 2, 65, tg::Padding::same},
+      {8, 9, 7, 4, 2, 1, tg::Padding::valid},
+      {3, 3, 4, 5, 5, 6, tg::Padding::same},
+      {26, 25, 9, 7, 1, 20, tg::Padding::valid},
       {5, 5, 300, 3, 3, 12, tg::Padding::same},
+      // 3x3 with 16 or more channels and filters and 128 or more 2x2 tiles per call (Winograd):
+      // odd output sizes (a last row or column of tiles half outside), filters past one and two
+      // row tiles.
+      {15, 13, 16, 3, 3, 20, tg::Padding::same},
+      {17, 19, 16, 3, 3, 40, tg::Padding::valid},
+      {28, 28, 16, 3, 3, 64, tg::Padding::same},
   };
   for (const Case& c : cases) {
     const auto g = tg::make_window_geometry(c.h, c.w, c.channels, c.kh, c.kw, 1, 1, c.padding);
