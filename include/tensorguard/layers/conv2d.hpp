@@ -64,9 +64,9 @@ struct Conv2D {
     // A 1x1, stride-1 convolution is a plain GEMM over the input: no im2col copy.
     static constexpr bool pointwise =
         patch == In::dims[2] && stride::height == 1 && stride::width == 1;
-    // Other stride-1 convolutions on the CPU read the padded image directly at inference and for
-    // the input gradient (cpu/convolution.hpp): no patch-gradient buffer. Training's forward
-    // still writes the patches, which the weight gradient reads.
+    // Other stride-1 convolutions on the CPU are the backend's direct (or Winograd) convolution,
+    // forward and input gradient (cpu/convolution.hpp): no patch-gradient buffer. Training's
+    // forward still writes the patches, which the weight gradient reads.
     static constexpr bool direct =
         !pointwise && stride::height == 1 && stride::width == 1 && M::host_accessible;
     template <class B>
@@ -115,14 +115,15 @@ struct Conv2D {
     template <class B>
     void forward(B& backend, CP x, P y, std::size_t n, Mode mode) {
       if constexpr (direct && backend_convolves<B>) {
-        if (mode == Mode::inference) {
-          P z = stage_.pre_activations(y);
-          backend.fill_columns(z, b_, Filters, n * positions);
-          backend.convolve(g, CP(w_), x, z, Filters, n);
-          stage_.forward(backend, y, n);
-          patches_written_ = false;
-          return;
-        }
+        // Training writes the patches for the weight gradient; the product itself is the
+        // backend's convolution (Winograd's where it pays), not a GEMM over the patches.
+        patches_written_ = mode == Mode::training;
+        if (patches_written_) backend.im2col(g, x, cols_.data(), n);
+        P z = stage_.pre_activations(y);
+        backend.fill_columns(z, b_, Filters, n * positions);
+        backend.convolve(g, CP(w_), x, z, Filters, n);
+        stage_.forward(backend, y, n);
+        return;
       }
       CP cols = x;
       if constexpr (!pointwise) {

@@ -2,7 +2,8 @@
 // tiles take their B columns from consecutive pixels (one run of channels per kernel tap), so
 // no patch matrix (9x the image for a 3x3 kernel) is written or read. The input gradient is the
 // same computation over the padded output gradient with the kernel flipped and transposed, so
-// it needs neither the patch-gradient matrix nor col2im's scatter.
+// it needs neither the patch-gradient matrix nor col2im's scatter. 3x3 kernels on 16 or more
+// channels and filters take Winograd's minimal filtering instead (fewer multiplications).
 #pragma once
 #include <algorithm>
 #include <cstddef>
@@ -50,21 +51,27 @@ class Convolution {
   void run(std::size_t kh, std::size_t kw, std::size_t ch, std::size_t m, const T* src,
            std::size_t src_h, std::size_t src_w, std::size_t top, std::size_t left,
            std::size_t out_h, std::size_t out_w, T* out, std::size_t n, Element element) {
-    if (kh == 3 && kw == 3 && winograd_pays<T>(ch, m, 128)) {
+    if (kh == 3 && kw == 3 && winograd_pays<T>(ch, m, std::size_t(-1))) {
       // Both paths' scratch sized on every call (n = 0 computes nothing), so a smaller last
       // micro-batch that takes the other path allocates nothing.
-      const bool wide = n * ((out_h + 1) / 2) * ((out_w + 1) / 2) >= 128;
-      if (m <= small_gemm::lanes<T>) {
-        run<T, 1>(kh, kw, ch, m, src, src_h, src_w, top, left, out_h, out_w, out, wide ? 0 : n,
-                  element);
-        winograd<T, 1>(ch, m, src, src_h, src_w, top, left, out_h, out_w, out, wide ? n : 0,
-                       element);
-      } else {
-        run<T, 2>(kh, kw, ch, m, src, src_h, src_w, top, left, out_h, out_w, out, wide ? 0 : n,
-                  element);
-        winograd<T, 2>(ch, m, src, src_h, src_w, top, left, out_h, out_w, out, wide ? n : 0,
-                       element);
-      }
+      const bool wide = winograd_pays<T>(ch, m, n * out_h * out_w);
+      auto both = [&]<int Vectors>() {
+        run<T, Vectors>(kh, kw, ch, m, src, src_h, src_w, top, left, out_h, out_w, out,
+                        wide ? 0 : n, element);
+        // F(4x4) where its tiles cover the image with at most 1/8 to spare (28 x 28: none;
+        // 14 x 14: 31 %, where F(2x2) measured 1.16x faster), else F(2x2).
+        const std::size_t covered = 16 * ((out_h + 3) / 4) * ((out_w + 3) / 4);
+        if (8 * covered <= 9 * out_h * out_w)
+          winograd<T, Vectors, 4>(ch, m, src, src_h, src_w, top, left, out_h, out_w, out,
+                                  wide ? n : 0, element);
+        else
+          winograd<T, Vectors, 2>(ch, m, src, src_h, src_w, top, left, out_h, out_w, out,
+                                  wide ? n : 0, element);
+      };
+      if (m <= small_gemm::lanes<T>)
+        both.template operator()<1>();
+      else
+        both.template operator()<2>();
       return;
     }
     if (m <= small_gemm::lanes<T>)
@@ -128,77 +135,80 @@ class Convolution {
     }
   }
 
-  // Winograd's F(2x2, 3x3): each 2 x 2 block of outputs from a 4 x 4 block of the padded input
-  // with 16 multiplications per (channel, filter) instead of 36. Per block of tiles: the input
-  // tiles' transforms V = B^T d B (16 matrices of ch x tiles), 16 products M = U V with the
-  // transformed kernel U = G g G^T (m x ch each, through the GEMM kernel), and the outputs
-  // A^T M A added to out. Channels and filters are innermost, so every transform is a loop over
-  // contiguous values.
-  //
-  // When it pays (measured on AVX-512, 1 thread): channels and filters at least a vector wide
-  // (narrower transforms run in scalar code: 8 channels were 18 % slower than the direct
-  // convolution) and at least 128 tiles per call (the kernel's transform per call costs as much
-  // as the products saved on about 50 tiles; 36 were 25 % slower). Then 28x28x16 -> 16 at batch
-  // 64 runs 1.28x and 14x14x32 -> 32 1.65x the direct convolution's speed.
+  // Winograd's F(Out x Out, 3x3): each Out x Out block of outputs from a Tile x Tile block of the
+  // padded input (Tile = Out + 2) with Tile^2 multiplications per (channel, filter) instead of
+  // 9 Out^2: 16 instead of 36 for F(2x2), 36 instead of 144 for F(4x4). Per block of tiles: the
+  // input tiles' transforms V = B^T d B (Tile^2 matrices of ch x tiles), Tile^2 products M = U V
+  // with the transformed kernel U = G g G^T (m x ch each, through the GEMM kernel), and the
+  // outputs A^T M A added to out. Channels and filters are innermost, so every transform is a
+  // loop over contiguous values (vectors of them).
+  template <std::size_t Out>
+  struct WinogradMatrices;
+
+  // When it pays (measured on AVX-512, 1 thread, against the direct convolution): channels and
+  // filters at least a vector wide (narrower transforms run in scalar code: 8 channels were 18 %
+  // slower) and 512 outputs per call (the kernel's transform is per call: one 14 x 14 x 32 -> 32
+  // image took 45 us against 38). At batch 64: 28 x 28 x 16 -> 16 1.53x faster (F(4x4)),
+  // 14 x 14 x 32 -> 32 1.70x (F(2x2)).
   template <class T>
-  static constexpr bool winograd_pays(std::size_t ch, std::size_t m, std::size_t tiles) {
-    return ch >= small_gemm::lanes<T> && m >= small_gemm::lanes<T> && tiles >= 128;
+  static constexpr bool winograd_pays(std::size_t ch, std::size_t m, std::size_t outputs) {
+    return ch >= small_gemm::lanes<T> && m >= small_gemm::lanes<T> && outputs >= 512;
   }
 
-  template <class T, int Vectors, class Element>
+  template <class T, int Vectors, std::size_t Out, class Element>
   void winograd(std::size_t ch, std::size_t m, const T* src, std::size_t src_h, std::size_t src_w,
                 std::size_t top, std::size_t left, std::size_t out_h, std::size_t out_w, T* out,
                 std::size_t n, Element element) {
+    using W = WinogradMatrices<Out>;
+    constexpr std::size_t Tile = Out + 2, E = Tile * Tile;  // E: elements of a transformed tile
     constexpr int Columns = small_gemm::columns_for<Vectors>;
     constexpr std::size_t rows = std::size_t(Vectors) * small_gemm::lanes<T>;
-    const std::size_t tiles_h = (out_h + 1) / 2, tiles_w = (out_w + 1) / 2;
+    const std::size_t tiles_h = (out_h + Out - 1) / Out, tiles_w = (out_w + Out - 1) / Out;
     const std::size_t tiles = tiles_h * tiles_w, row_tiles = (m + rows - 1) / rows;
-    const std::size_t padded_h = 2 * tiles_h + 2, padded_w = 2 * tiles_w + 2;
-    // Tiles per block: V and M (16 x (ch + m) values per tile) within about 512 KiB of L2.
+    const std::size_t padded_h = Out * tiles_h + 2, padded_w = Out * tiles_w + 2;
+    // Tiles per block: V and M (E x (ch + m) values per tile) within about 512 KiB of L2.
     const std::size_t block = std::min(
-        tiles, std::clamp<std::size_t>((512 * 1024 / sizeof(T)) / (16 * (ch + m)), Columns, 1024));
+        tiles, std::clamp<std::size_t>((512 * 1024 / sizeof(T)) / (E * (ch + m)), Columns, 1024));
+    const std::size_t u_stride = row_tiles * rows * ch, stride = (block + Columns) * ch;
     auto& ws = workspace<T>();
     ws.padded.resize(std::max(ws.padded.size(), padded_h * padded_w * ch));
-    ws.packed.resize(std::max(ws.packed.size(), 16 * row_tiles * rows * ch));
+    ws.packed.resize(std::max(ws.packed.size(), E * u_stride));
     // V keeps Columns tiles of zeros after a block: the kernel reads whole column tiles.
-    ws.transformed.resize(std::max(ws.transformed.size(), 16 * (block + Columns) * ch));
-    ws.products.resize(std::max(ws.products.size(), 16 * block * m));
-    ws.kernel.resize(std::max(ws.kernel.size(), 16 * ch));
+    ws.transformed.resize(std::max(ws.transformed.size(), E * stride));
+    ws.products.resize(std::max(ws.products.size(), E * block * m));
+    ws.kernel.resize(std::max(ws.kernel.size(), E * m * ch));
     if (n == 0) return;
     T* packed = ws.packed.data();
     T* v = ws.transformed.data();
     T* products = ws.products.data();
-    // U = G g G^T per (filter, channel), packed per element xi as the kernel's A (m x ch).
-    const std::size_t u_stride = row_tiles * rows * ch;
-    std::fill(packed, packed + 16 * u_stride, T(0));
-    for (std::size_t i = 0; i < m; ++i) {
-      T* u = ws.kernel.data();  // 16 x ch for filter i
+    // U = G g G^T per (filter, channel) into `kernel` (E values each), then packed per element
+    // as the kernel's A (m x ch): tile i / rows, column c, row i % rows, as pack_a lays it out.
+    T* kernel = ws.kernel.data();
+    for (std::size_t i = 0; i < m; ++i)
       for (std::size_t c = 0; c < ch; ++c) {
-        T g[3][3], gg[4][3];
+        T g[3][3], gg[Tile][3];
         for (std::size_t t = 0; t < 9; ++t) g[t / 3][t % 3] = element(i, t * ch + c);
-        for (int x = 0; x < 3; ++x) {
-          gg[0][x] = g[0][x];
-          gg[1][x] = T(0.5) * (g[0][x] + g[1][x] + g[2][x]);
-          gg[2][x] = T(0.5) * (g[0][x] - g[1][x] + g[2][x]);
-          gg[3][x] = g[2][x];
-        }
-        for (int y = 0; y < 4; ++y) {
-          u[(y * 4 + 0) * ch + c] = gg[y][0];
-          u[(y * 4 + 1) * ch + c] = T(0.5) * (gg[y][0] + gg[y][1] + gg[y][2]);
-          u[(y * 4 + 2) * ch + c] = T(0.5) * (gg[y][0] - gg[y][1] + gg[y][2]);
-          u[(y * 4 + 3) * ch + c] = gg[y][2];
-        }
+        for (std::size_t a = 0; a < Tile; ++a)
+          for (std::size_t x = 0; x < 3; ++x)
+            gg[a][x] = T(W::G[a][0]) * g[0][x] + T(W::G[a][1]) * g[1][x] + T(W::G[a][2]) * g[2][x];
+        T* u = kernel + (i * ch + c) * E;
+        for (std::size_t a = 0; a < Tile; ++a)
+          for (std::size_t b = 0; b < Tile; ++b)
+            u[a * Tile + b] =
+                T(W::G[b][0]) * gg[a][0] + T(W::G[b][1]) * gg[a][1] + T(W::G[b][2]) * gg[a][2];
       }
-      // Packed as pack_a lays out tiles: tile i / rows, column c, row i % rows.
-      for (std::size_t xi = 0; xi < 16; ++xi)
-        for (std::size_t c = 0; c < ch; ++c)
-          packed[xi * u_stride + ((i / rows) * ch + c) * rows + i % rows] = u[xi * ch + c];
+    for (std::size_t e = 0; e < E; ++e) {
+      T* to = packed + e * u_stride;
+      for (std::size_t r0 = 0; r0 < m; r0 += rows)
+        for (std::size_t c = 0; c < ch; ++c, to += rows)
+          for (std::size_t i = 0; i < rows; ++i)
+            to[i] = r0 + i < m ? kernel[((r0 + i) * ch + c) * E + e] : T(0);
     }
     const std::size_t no_offset = 0;
-    const std::size_t row = padded_w * ch, stride = (block + Columns) * ch;
+    const std::size_t row = padded_w * ch;
     // The kernel reads whole column tiles: the columns after the last tile are zeros.
-    for (std::size_t xi = 0; xi < 16; ++xi)
-      std::fill(v + xi * stride + block * ch, v + (xi + 1) * stride, T(0));
+    for (std::size_t e = 0; e < E; ++e)
+      std::fill(v + e * stride + block * ch, v + (e + 1) * stride, T(0));
     T* dst[Columns];
     for (std::size_t s = 0; s < n; ++s) {
       place(src + s * src_h * src_w * ch, src_h, src_w, ch, top, left, padded_h, padded_w,
@@ -207,38 +217,38 @@ class Convolution {
       for (std::size_t b0 = 0; b0 < tiles; b0 += block) {
         const std::size_t count = std::min(block, tiles - b0);
         if (count < block)  // a short block: zeros after it instead of the last block's tiles
-          for (std::size_t xi = 0; xi < 16; ++xi)
-            std::fill(v + xi * stride + count * ch, v + xi * stride + block * ch, T(0));
+          for (std::size_t e = 0; e < E; ++e)
+            std::fill(v + e * stride + count * ch, v + e * stride + block * ch, T(0));
         for (std::size_t t = 0; t < count; ++t) {
           const std::size_t ty = (b0 + t) / tiles_w, tx = (b0 + t) % tiles_w;
+          const T* d = ws.padded.data() + (Out * ty * padded_w + Out * tx) * ch;
           lanewise<T>(ch, [&]<class U>(std::size_t c) {
-            input_transform<U>(ws.padded.data() + (2 * ty * padded_w + 2 * tx) * ch + c, row, ch,
-                               v + t * ch + c, stride);
+            input_transform<U, Out>(d + c, row, ch, v + t * ch + c, stride);
           });
         }
-        // M_xi (m x count, column-major) = U_xi V_xi.
-        std::fill(products, products + 16 * count * m, T(0));
-        for (std::size_t xi = 0; xi < 16; ++xi) {
-          T* mxi = products + xi * count * m;
+        // M_e (m x count, column-major) = U_e V_e.
+        for (std::size_t e = 0; e < E; ++e) {
+          T* me = products + e * count * m;
           for (std::size_t j0 = 0; j0 < count; j0 += std::size_t(Columns)) {
-            const small_gemm::TileB<T> tile{v + xi * stride + j0 * ch, 1, ch, ch, 1, &no_offset};
+            const small_gemm::TileB<T> tile{v + e * stride + j0 * ch, 1, ch, ch, 1, &no_offset};
             for (std::size_t rt = 0; rt < row_tiles; ++rt) {
               for (std::size_t j = 0; j < std::size_t(Columns); ++j)
-                dst[j] = j0 + j < count ? mxi + (j0 + j) * m + rt * rows : nullptr;
-              small_gemm::micro_kernel<T, Vectors, Columns>(packed + xi * u_stride + rt * rows * ch,
-                                                            tile, dst, T(1),
-                                                            std::min(rows, m - rt * rows));
+                dst[j] = j0 + j < count ? me + (j0 + j) * m + rt * rows : nullptr;
+              small_gemm::micro_kernel<T, Vectors, Columns, false>(
+                  packed + e * u_stride + rt * rows * ch, tile, dst, T(1),
+                  std::min(rows, m - rt * rows));
             }
           }
         }
-        // out += A^T M A where the 2 x 2 block lies in the image.
+        // out += A^T M A, the outputs that lie in the image.
         for (std::size_t t = 0; t < count; ++t) {
           const std::size_t ty = (b0 + t) / tiles_w, tx = (b0 + t) % tiles_w;
-          const std::size_t oy = 2 * ty, ox = 2 * tx;
-          T* y00 = out_image + (oy * out_w + ox) * m;
-          const std::size_t right = ox + 1 < out_w ? m : 0, down = oy + 1 < out_h ? out_w * m : 0;
+          const std::size_t oy = Out * ty, ox = Out * tx;
+          const std::size_t live_h = std::min(Out, out_h - oy), live_w = std::min(Out, out_w - ox);
+          T* y = out_image + (oy * out_w + ox) * m;
           lanewise<T>(m, [&]<class U>(std::size_t i) {
-            output_transform<U>(products + t * m + i, count * m, y00 + i, right, down);
+            output_transform<U, Out>(products + t * m + i, count * m, y + i, m, out_w * m, live_h,
+                                     live_w);
           });
         }
       }
@@ -254,6 +264,15 @@ class Convolution {
     for (; i + L <= count; i += L) f.template operator()<V>(i);
     for (; i < count; ++i) f.template operator()<T>(i);
   }
+  template <class U>
+  static auto scalar_type() {
+    if constexpr (std::is_arithmetic_v<U>)
+      return U{};
+    else
+      return U{}[0];
+  }
+  template <class U>
+  using scalar_of = decltype(scalar_type<U>());
   template <class U, class T>
   static U load(const T* p) {
     U u;
@@ -264,45 +283,89 @@ class Convolution {
   static void store(T* p, U u) {
     std::memcpy(p, &u, sizeof(U));
   }
-
-  // V = B^T d B for the 4 x 4 tile at d (rows `row` apart, pixels `ch` apart), element xi of V
-  // at v + xi * stride. B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
-  template <class U, class T>
-  static void input_transform(const T* d, std::size_t row, std::size_t ch, T* v,
-                              std::size_t stride) {
-    U r[4][4];
-    for (int x = 0; x < 4; ++x) {
-      const U d0 = load<U>(d + x * ch), d1 = load<U>(d + row + x * ch),
-              d2 = load<U>(d + 2 * row + x * ch), d3 = load<U>(d + 3 * row + x * ch);
-      r[0][x] = d0 - d2, r[1][x] = d1 + d2, r[2][x] = d2 - d1, r[3][x] = d1 - d3;
+  // The 1-D transforms (B^T and A^T times a line of the tile), written out.
+  template <std::size_t Out, class U>
+  static void input_line(const U* d, U* r) {
+    if constexpr (Out == 2) {
+      r[0] = d[0] - d[2], r[1] = d[1] + d[2], r[2] = d[2] - d[1], r[3] = d[1] - d[3];
+    } else {
+      using S = scalar_of<U>;
+      const U four_d1 = S(4) * d[1], four_d2 = S(4) * d[2], two_d1 = d[1] + d[1];
+      const U two_d3 = d[3] + d[3];
+      r[0] = S(4) * d[0] - S(5) * d[2] + d[4];
+      r[1] = d[3] + d[4] - four_d1 - four_d2;
+      r[2] = four_d1 - four_d2 - d[3] + d[4];
+      r[3] = two_d3 - two_d1 - d[2] + d[4];
+      r[4] = two_d1 - two_d3 - d[2] + d[4];
+      r[5] = S(4) * d[1] - S(5) * d[3] + d[5];
     }
-    for (int y = 0; y < 4; ++y) {
-      store(v + (y * 4 + 0) * stride, r[y][0] - r[y][2]);
-      store(v + (y * 4 + 1) * stride, r[y][1] + r[y][2]);
-      store(v + (y * 4 + 2) * stride, r[y][2] - r[y][1]);
-      store(v + (y * 4 + 3) * stride, r[y][1] - r[y][3]);
+  }
+  template <std::size_t Out, class U>
+  static void output_line(const U* m, U* o) {
+    if constexpr (Out == 2) {
+      o[0] = m[0] + m[1] + m[2], o[1] = m[1] - m[2] - m[3];
+    } else {
+      using S = scalar_of<U>;
+      const U sum12 = m[1] + m[2], diff12 = m[1] - m[2], sum34 = m[3] + m[4], diff34 = m[3] - m[4];
+      o[0] = m[0] + sum12 + sum34;
+      o[1] = diff12 + S(2) * diff34;
+      o[2] = sum12 + S(4) * sum34;
+      o[3] = diff12 + S(8) * diff34 + m[5];
     }
   }
 
-  // y += A^T M A, A^T = [1 1 1 0; 0 1 -1 -1], for M's 16 elements at e + xi * stride: the 2 x 2
-  // outputs at y, y + right, y + down, y + right + down (right or down 0: outside the image).
-  template <class U, class T>
-  static void output_transform(const T* e, std::size_t stride, T* y, std::size_t right,
-                               std::size_t down) {
-    U q[4][2];
-    for (int r = 0; r < 4; ++r) {
-      const T* at = e + std::size_t(r * 4) * stride;
-      const U e0 = load<U>(at), e1 = load<U>(at + stride), e2 = load<U>(at + 2 * stride),
-              e3 = load<U>(at + 3 * stride);
-      q[r][0] = e0 + e1 + e2;
-      q[r][1] = e1 - e2 - e3;
+  // V = B^T d B for the Tile x Tile block at d (rows `row` apart, pixels `ch` apart), element e
+  // of V at v + e * stride.
+  template <class U, std::size_t Out, class T>
+  static void input_transform(const T* d, std::size_t row, std::size_t ch, T* v,
+                              std::size_t stride) {
+    constexpr std::size_t Tile = Out + 2;
+    U r[Tile][Tile];  // r[a][x]: B^T applied down column x
+    TG_UNROLL(8)
+    for (std::size_t x = 0; x < Tile; ++x) {
+      U column[Tile], transformed[Tile];
+      TG_UNROLL(8)
+      for (std::size_t y = 0; y < Tile; ++y) column[y] = load<U>(d + y * row + x * ch);
+      input_line<Out>(column, transformed);
+      TG_UNROLL(8)
+      for (std::size_t a = 0; a < Tile; ++a) r[a][x] = transformed[a];
     }
-    const U top[2] = {q[0][0] + q[1][0] + q[2][0], q[0][1] + q[1][1] + q[2][1]};
-    const U bottom[2] = {q[1][0] - q[2][0] - q[3][0], q[1][1] - q[2][1] - q[3][1]};
-    store(y, load<U>(y) + top[0]);
-    if (right) store(y + right, load<U>(y + right) + top[1]);
-    if (down) store(y + down, load<U>(y + down) + bottom[0]);
-    if (right && down) store(y + right + down, load<U>(y + right + down) + bottom[1]);
+    TG_UNROLL(8)
+    for (std::size_t a = 0; a < Tile; ++a) {
+      U transformed[Tile];
+      input_line<Out>(r[a], transformed);
+      TG_UNROLL(8)
+      for (std::size_t b = 0; b < Tile; ++b) store(v + (a * Tile + b) * stride, transformed[b]);
+    }
+  }
+
+  // y += A^T M A for M's elements at e + k * stride: output (a, b) at y + a * down + b * right,
+  // for a < live_h, b < live_w (the rest lies outside the image).
+  template <class U, std::size_t Out, class T>
+  static void output_transform(const T* e, std::size_t stride, T* y, std::size_t right,
+                               std::size_t down, std::size_t live_h, std::size_t live_w) {
+    constexpr std::size_t Tile = Out + 2;
+    U q[Tile][Out];  // q = M A
+    TG_UNROLL(8)
+    for (std::size_t a = 0; a < Tile; ++a) {
+      U line[Tile];
+      TG_UNROLL(8)
+      for (std::size_t b = 0; b < Tile; ++b) line[b] = load<U>(e + (a * Tile + b) * stride);
+      output_line<Out>(line, q[a]);
+    }
+    TG_UNROLL(8)
+    for (std::size_t b = 0; b < Out; ++b) {
+      U column[Tile], o[Out];
+      TG_UNROLL(8)
+      for (std::size_t a = 0; a < Tile; ++a) column[a] = q[a][b];
+      output_line<Out>(column, o);
+      TG_UNROLL(8)
+      for (std::size_t a = 0; a < Out; ++a)
+        if (a < live_h && b < live_w) {
+          T* at = y + a * down + b * right;
+          store(at, load<U>(at) + o[a]);
+        }
+    }
   }
 
   // Copies one h x w x ch image into the padded one at (top, left) and zeroes the border.
@@ -334,6 +397,28 @@ class Convolution {
   }
   Workspace<float> float_workspace_;
   Workspace<double> double_workspace_;
+};
+
+// Lavin & Gray's matrices (interpolation points 0, -1, 1 for F(2x2); 0, +-1, +-2 for F(4x4)).
+template <>
+struct Convolution::WinogradMatrices<2> {
+  static constexpr double BT[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+  static constexpr double G[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+  static constexpr double AT[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+};
+template <>
+struct Convolution::WinogradMatrices<4> {
+  static constexpr double BT[6][6] = {{4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0},
+                                      {0, 4, -4, -1, 1, 0}, {0, -2, -1, 2, 1, 0},
+                                      {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
+  static constexpr double G[6][3] = {{1.0 / 4, 0, 0},
+                                     {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                     {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                     {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                     {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                     {0, 0, 1}};
+  static constexpr double AT[4][6] = {
+      {1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
 };
 
 }  // namespace tensorguard::cpu

@@ -60,10 +60,11 @@ struct TileB {
   const std::size_t* offsets;
 };
 
-// C tile += alpha * Apacked (rows x kc) * B (kc x Columns), kc = run x runs. Apacked holds kc
-// columns of Vectors * lanes rows each, contiguous and aligned. Column j of the tile is stored
-// at dst[j] (skipped where null), its first live_rows rows only (the matrix's edges).
-template <class T, int Vectors, int Columns>
+// C tile += alpha * Apacked (rows x kc) * B (kc x Columns), kc = run x runs (C tile = ... when
+// not Accumulate). Apacked holds kc columns of Vectors * lanes rows each, contiguous and
+// aligned. Column j of the tile is stored at dst[j] (skipped where null), its first live_rows
+// rows only (the matrix's edges).
+template <class T, int Vectors, int Columns, bool Accumulate = true>
 inline void micro_kernel(const T* __restrict a, const TileB<T>& tile, T* const* dst, T alpha,
                          std::size_t live_rows) {
   using V = typename VectorOf<T>::type;
@@ -97,12 +98,16 @@ inline void micro_kernel(const T* __restrict a, const TileB<T>& tile, T* const* 
     for (int v = 0; v < Vectors; ++v) {
       T* at = dst[j] + std::size_t(v) * L;
       if ((v + 1) * L <= live_rows) {
-        V cv;
-        std::memcpy(&cv, at, sizeof(V));
-        cv += acc[j][v] * alpha;
+        V cv = acc[j][v] * alpha;
+        if constexpr (Accumulate) {
+          V old;
+          std::memcpy(&old, at, sizeof(V));
+          cv += old;
+        }
         std::memcpy(at, &cv, sizeof(V));
       } else {
-        for (std::size_t i = 0; v * L + i < live_rows && i < L; ++i) at[i] += acc[j][v][i] * alpha;
+        for (std::size_t i = 0; v * L + i < live_rows && i < L; ++i)
+          at[i] = (Accumulate ? at[i] : T(0)) + acc[j][v][i] * alpha;
       }
     }
   }
