@@ -55,23 +55,28 @@ class Convolution {
       // Both paths' scratch sized on every call (n = 0 computes nothing), so a smaller last
       // micro-batch that takes the other path allocates nothing.
       const bool wide = winograd_pays<T>(ch, m, n * out_h * out_w);
-      auto both = [&]<int Vectors>() {
-        run<T, Vectors>(kh, kw, ch, m, src, src_h, src_w, top, left, out_h, out_w, out,
-                        wide ? 0 : n, element);
-        // F(4x4) where its tiles cover the image with at most 1/8 to spare (28 x 28: none;
-        // 14 x 14: 31 %, where F(2x2) measured 1.16x faster), else F(2x2).
-        const std::size_t covered = 16 * ((out_h + 3) / 4) * ((out_w + 3) / 4);
-        if (8 * covered <= 9 * out_h * out_w)
-          winograd<T, Vectors, 4>(ch, m, src, src_h, src_w, top, left, out_h, out_w, out,
-                                  wide ? n : 0, element);
-        else
-          winograd<T, Vectors, 2>(ch, m, src, src_h, src_w, top, left, out_h, out_w, out,
-                                  wide ? n : 0, element);
-      };
+      // The kernel as Winograd reads it (filter, tap, channel), so that its code does not
+      // depend on the caller's layout: one instance per tile size instead of one per caller.
+      auto& taps = workspace<T>().taps;
+      taps.resize(std::max(taps.size(), m * 9 * ch));
+      if (wide)
+        for (std::size_t i = 0; i < m; ++i)
+          for (std::size_t k = 0; k < 9 * ch; ++k) taps[i * 9 * ch + k] = element(i, k);
       if (m <= small_gemm::lanes<T>)
-        both.template operator()<1>();
+        run<T, 1>(kh, kw, ch, m, src, src_h, src_w, top, left, out_h, out_w, out, wide ? 0 : n,
+                  element);
       else
-        both.template operator()<2>();
+        run<T, 2>(kh, kw, ch, m, src, src_h, src_w, top, left, out_h, out_w, out, wide ? 0 : n,
+                  element);
+      // F(4x4) where its tiles cover the image with at most 1/8 to spare (28 x 28: none;
+      // 14 x 14: 31 %, where F(2x2) measured 1.16x faster), else F(2x2).
+      const std::size_t covered = 16 * ((out_h + 3) / 4) * ((out_w + 3) / 4);
+      if (8 * covered <= 9 * out_h * out_w)
+        winograd<T, 4>(ch, m, src, src_h, src_w, top, left, out_h, out_w, out, wide ? n : 0,
+                       taps.data());
+      else
+        winograd<T, 2>(ch, m, src, src_h, src_w, top, left, out_h, out_w, out, wide ? n : 0,
+                       taps.data());
       return;
     }
     if (m <= small_gemm::lanes<T>)
@@ -155,14 +160,17 @@ class Convolution {
     return ch >= small_gemm::lanes<T> && m >= small_gemm::lanes<T> && outputs >= 512;
   }
 
-  template <class T, int Vectors, std::size_t Out, class Element>
+  // taps: the kernel, filter by filter, each 9 taps (row-major) of ch channels.
+  template <class T, std::size_t Out>
   void winograd(std::size_t ch, std::size_t m, const T* src, std::size_t src_h, std::size_t src_w,
                 std::size_t top, std::size_t left, std::size_t out_h, std::size_t out_w, T* out,
-                std::size_t n, Element element) {
+                std::size_t n, const T* taps) {
     using W = WinogradMatrices<Out>;
     constexpr std::size_t Tile = Out + 2, E = Tile * Tile;  // E: elements of a transformed tile
-    constexpr int Columns = small_gemm::columns_for<Vectors>;
-    constexpr std::size_t rows = std::size_t(Vectors) * small_gemm::lanes<T>;
+    // The GEMM kernel's tiles: one vector of rows for up to a vector of filters, else two.
+    constexpr int Columns = small_gemm::columns_for<1>;  // the most of both
+    const int vectors = m <= small_gemm::lanes<T> ? 1 : 2;
+    const std::size_t rows = std::size_t(vectors) * small_gemm::lanes<T>;
     const std::size_t tiles_h = (out_h + Out - 1) / Out, tiles_w = (out_w + Out - 1) / Out;
     const std::size_t tiles = tiles_h * tiles_w, row_tiles = (m + rows - 1) / rows;
     const std::size_t padded_h = Out * tiles_h + 2, padded_w = Out * tiles_w + 2;
@@ -187,7 +195,7 @@ class Convolution {
     for (std::size_t i = 0; i < m; ++i)
       for (std::size_t c = 0; c < ch; ++c) {
         T g[3][3], gg[Tile][3];
-        for (std::size_t t = 0; t < 9; ++t) g[t / 3][t % 3] = element(i, t * ch + c);
+        for (std::size_t t = 0; t < 9; ++t) g[t / 3][t % 3] = taps[(i * 9 + t) * ch + c];
         for (std::size_t a = 0; a < Tile; ++a)
           for (std::size_t x = 0; x < 3; ++x)
             gg[a][x] = T(W::G[a][0]) * g[0][x] + T(W::G[a][1]) * g[1][x] + T(W::G[a][2]) * g[2][x];
@@ -209,7 +217,6 @@ class Convolution {
     // The kernel reads whole column tiles: the columns after the last tile are zeros.
     for (std::size_t e = 0; e < E; ++e)
       std::fill(v + e * stride + block * ch, v + (e + 1) * stride, T(0));
-    T* dst[Columns];
     for (std::size_t s = 0; s < n; ++s) {
       place(src + s * src_h * src_w * ch, src_h, src_w, ch, top, left, padded_h, padded_w,
             ws.padded.data());
@@ -227,19 +234,27 @@ class Convolution {
           });
         }
         // M_e (m x count, column-major) = U_e V_e.
-        for (std::size_t e = 0; e < E; ++e) {
-          T* me = products + e * count * m;
-          for (std::size_t j0 = 0; j0 < count; j0 += std::size_t(Columns)) {
-            const small_gemm::TileB<T> tile{v + e * stride + j0 * ch, 1, ch, ch, 1, &no_offset};
-            for (std::size_t rt = 0; rt < row_tiles; ++rt) {
-              for (std::size_t j = 0; j < std::size_t(Columns); ++j)
-                dst[j] = j0 + j < count ? me + (j0 + j) * m + rt * rows : nullptr;
-              small_gemm::micro_kernel<T, Vectors, Columns, false>(
-                  packed + e * u_stride + rt * rows * ch, tile, dst, T(1),
-                  std::min(rows, m - rt * rows));
+        auto multiply = [&]<int Vectors>() {
+          constexpr int TileColumns = small_gemm::columns_for<Vectors>;
+          T* dst[TileColumns];
+          for (std::size_t e = 0; e < E; ++e) {
+            T* me = products + e * count * m;
+            for (std::size_t j0 = 0; j0 < count; j0 += std::size_t(TileColumns)) {
+              const small_gemm::TileB<T> tile{v + e * stride + j0 * ch, 1, ch, ch, 1, &no_offset};
+              for (std::size_t rt = 0; rt < row_tiles; ++rt) {
+                for (std::size_t j = 0; j < std::size_t(TileColumns); ++j)
+                  dst[j] = j0 + j < count ? me + (j0 + j) * m + rt * rows : nullptr;
+                small_gemm::micro_kernel<T, Vectors, TileColumns, false>(
+                    packed + e * u_stride + rt * rows * ch, tile, dst, T(1),
+                    std::min(rows, m - rt * rows));
+              }
             }
           }
-        }
+        };
+        if (vectors == 1)
+          multiply.template operator()<1>();
+        else
+          multiply.template operator()<2>();
         // out += A^T M A, the outputs that lie in the image.
         for (std::size_t t = 0; t < count; ++t) {
           const std::size_t ty = (b0 + t) / tiles_w, tx = (b0 + t) % tiles_w;
@@ -385,7 +400,7 @@ class Convolution {
 
   template <class T>
   struct Workspace {
-    Buffer<T> padded, packed, transformed, products, kernel;
+    Buffer<T> padded, packed, transformed, products, kernel, taps;
     Buffer<std::size_t> offsets;
   };
   template <class T>
