@@ -69,10 +69,14 @@ struct Conv2D {
     // forward still writes the patches, which the weight gradient reads.
     static constexpr bool direct =
         !pointwise && stride::height == 1 && stride::width == 1 && M::host_accessible;
+    // Whether the backend may take Winograd's path (3x3 on 4 or more channels and filters);
+    // where it cannot, the program compiles none of that code.
+    using winograd = std::bool_constant<kernel::height == 3 && kernel::width == 3 &&
+                                        In::dims[2] >= 4 && Filters >= 4>;
     template <class B>
     static constexpr bool backend_convolves = requires(B& b, const T* p, T* q) {
-      b.convolve(g, p, p, q, Filters, std::size_t(1));
-      b.convolve_input_gradient(g, p, p, q, Filters, std::size_t(1));
+      b.convolve(g, p, p, q, Filters, std::size_t(1), winograd{});
+      b.convolve_input_gradient(g, p, p, q, Filters, std::size_t(1), winograd{});
     };
 
    public:
@@ -121,7 +125,7 @@ struct Conv2D {
         if (patches_written_) backend.im2col(g, x, cols_.data(), n);
         P z = stage_.pre_activations(y);
         backend.fill_columns(z, b_, Filters, n * positions);
-        backend.convolve(g, CP(w_), x, z, Filters, n);
+        backend.convolve(g, CP(w_), x, z, Filters, n, winograd{});
         stage_.forward(backend, y, n);
         return;
       }
@@ -156,7 +160,7 @@ struct Conv2D {
       backend.add_column_sums(dz, Filters, columns, db_);
       if (!dx) return;
       if constexpr (direct && backend_convolves<B>) {
-        backend.convolve_input_gradient(g, CP(w_), dz, dx, Filters, n);
+        backend.convolve_input_gradient(g, CP(w_), dz, dx, Filters, n, winograd{});
         return;
       } else if constexpr (direct) {  // a host backend without the direct ops
         dcols_.resize(batch_ * patch * positions);

@@ -18,67 +18,74 @@ namespace tensorguard::cpu {
 
 class Convolution {
  public:
+  // Whether a caller's layer may take Winograd's path: a layer that knows at compile time it
+  // cannot (not 3x3, or fewer than 4 channels or filters) passes std::false_type, and its
+  // program compiles none of that code (about 1 s per tile size at -O2).
+  using MayUseWinograd = std::true_type;
+
   // y (n x out_h x out_w x filters) += the convolution of x with w (filters x patch,
   // column-major, the patch ordered kernel row, kernel column, channel). Stride 1 only.
-  template <class T>
+  template <class T, class Winograd = MayUseWinograd>
   void convolve(const WindowGeometry& g, const T* w, const T* x, T* y, std::size_t filters,
-                std::size_t n) {
+                std::size_t n, Winograd = {}) {
     const std::size_t f = filters;
-    run(g.kernel_h, g.kernel_w, g.channels, f, x, g.in_h, g.in_w, g.pad_top, g.pad_left, g.out_h,
-        g.out_w, y, n, [w, f](std::size_t i, std::size_t k) { return w[i + k * f]; });
+    correlate<Winograd::value>(g.kernel_h, g.kernel_w, g.channels, f, x, g.in_h, g.in_w, g.pad_top,
+                               g.pad_left, g.out_h, g.out_w, y, n,
+                               [w, f](std::size_t i, std::size_t k) { return w[i + k * f]; });
   }
 
   // dx (n x in_h x in_w x channels) = the gradient of the inputs for output gradients dz
   // (n x out_h x out_w x filters). Stride 1 only.
-  template <class T>
+  template <class T, class Winograd = MayUseWinograd>
   void convolve_input_gradient(const WindowGeometry& g, const T* w, const T* dz, T* dx,
-                               std::size_t filters, std::size_t n) {
+                               std::size_t filters, std::size_t n, Winograd = {}) {
     std::memset(dx, 0, n * g.in_size() * sizeof(T));
     const std::size_t f = filters, c = g.channels, last_tap = g.kernel_h * g.kernel_w - 1;
     // Row i (input channel), column k = tap * filters + filter of the flipped, transposed kernel.
-    run(g.kernel_h, g.kernel_w, f, c, dz, g.out_h, g.out_w, g.kernel_h - 1 - g.pad_top,
-        g.kernel_w - 1 - g.pad_left, g.in_h, g.in_w, dx, n,
-        [w, f, c, last_tap](std::size_t i, std::size_t k) {
-          return w[k % f + ((last_tap - k / f) * c + i) * f];
-        });
+    correlate<Winograd::value>(g.kernel_h, g.kernel_w, f, c, dz, g.out_h, g.out_w,
+                               g.kernel_h - 1 - g.pad_top, g.kernel_w - 1 - g.pad_left, g.in_h,
+                               g.in_w, dx, n, [w, f, c, last_tap](std::size_t i, std::size_t k) {
+                                 return w[k % f + ((last_tap - k / f) * c + i) * f];
+                               });
   }
 
  private:
   // out (n x out_h x out_w x m) += the stride-1 correlation of src (n x src_h x src_w x ch),
   // placed at (top, left) in a zero image of (out_h + kh - 1) x (out_w + kw - 1), with the
   // m x (kh * kw * ch) matrix element(i, k).
-  template <class T, class Element>
-  void run(std::size_t kh, std::size_t kw, std::size_t ch, std::size_t m, const T* src,
-           std::size_t src_h, std::size_t src_w, std::size_t top, std::size_t left,
-           std::size_t out_h, std::size_t out_w, T* out, std::size_t n, Element element) {
-    if (kh == 3 && kw == 3 && winograd_pays<T>(ch, m, std::size_t(-1))) {
-      // Both paths' scratch sized on every call (n = 0 computes nothing), so a smaller last
-      // micro-batch that takes the other path allocates nothing.
-      const bool wide = winograd_pays<T>(ch, m, n * out_h * out_w);
-      // The kernel as Winograd reads it (filter, tap, channel), so that its code does not
-      // depend on the caller's layout: one instance per tile size instead of one per caller.
-      auto& taps = workspace<T>().taps;
-      taps.resize(std::max(taps.size(), m * 9 * ch));
-      if (wide)
-        for (std::size_t i = 0; i < m; ++i)
-          for (std::size_t k = 0; k < 9 * ch; ++k) taps[i * 9 * ch + k] = element(i, k);
-      if (m <= small_gemm::lanes<T>)
-        run<T, 1>(kh, kw, ch, m, src, src_h, src_w, top, left, out_h, out_w, out, wide ? 0 : n,
-                  element);
-      else
-        run<T, 2>(kh, kw, ch, m, src, src_h, src_w, top, left, out_h, out_w, out, wide ? 0 : n,
-                  element);
-      // F(4x4) where its tiles cover the image with at most 1/8 to spare (28 x 28: none;
-      // 14 x 14: 31 %, where F(2x2) measured 1.16x faster), else F(2x2).
-      const std::size_t covered = 16 * ((out_h + 3) / 4) * ((out_w + 3) / 4);
-      if (8 * covered <= 9 * out_h * out_w)
-        winograd<T, 4>(ch, m, src, src_h, src_w, top, left, out_h, out_w, out, wide ? n : 0,
-                       taps.data());
-      else
-        winograd<T, 2>(ch, m, src, src_h, src_w, top, left, out_h, out_w, out, wide ? n : 0,
-                       taps.data());
-      return;
-    }
+  template <bool Winograd, class T, class Element>
+  void correlate(std::size_t kh, std::size_t kw, std::size_t ch, std::size_t m, const T* src,
+                 std::size_t src_h, std::size_t src_w, std::size_t top, std::size_t left,
+                 std::size_t out_h, std::size_t out_w, T* out, std::size_t n, Element element) {
+    if constexpr (Winograd)
+      if (kh == 3 && kw == 3 && winograd_pays<T>(ch, m, std::size_t(-1))) {
+        // Both paths' scratch sized on every call (n = 0 computes nothing), so a smaller last
+        // micro-batch that takes the other path allocates nothing.
+        const bool wide = winograd_pays<T>(ch, m, n * out_h * out_w);
+        // The kernel as Winograd reads it (filter, tap, channel), so that its code does not
+        // depend on the caller's layout: one instance per tile size instead of one per caller.
+        auto& taps = workspace<T>().taps;
+        taps.resize(std::max(taps.size(), m * 9 * ch));
+        if (wide)
+          for (std::size_t i = 0; i < m; ++i)
+            for (std::size_t k = 0; k < 9 * ch; ++k) taps[i * 9 * ch + k] = element(i, k);
+        if (m <= small_gemm::lanes<T>)
+          run<T, 1>(kh, kw, ch, m, src, src_h, src_w, top, left, out_h, out_w, out, wide ? 0 : n,
+                    element);
+        else
+          run<T, 2>(kh, kw, ch, m, src, src_h, src_w, top, left, out_h, out_w, out, wide ? 0 : n,
+                    element);
+        // F(4x4) where its tiles cover the image with at most 1/8 to spare (28 x 28: none;
+        // 14 x 14: 31 %, where F(2x2) measured 1.16x faster), else F(2x2).
+        const std::size_t covered = 16 * ((out_h + 3) / 4) * ((out_w + 3) / 4);
+        if (8 * covered <= 9 * out_h * out_w)
+          winograd<T, 4>(ch, m, src, src_h, src_w, top, left, out_h, out_w, out, wide ? n : 0,
+                         taps.data());
+        else
+          winograd<T, 2>(ch, m, src, src_h, src_w, top, left, out_h, out_w, out, wide ? n : 0,
+                         taps.data());
+        return;
+      }
     if (m <= small_gemm::lanes<T>)
       run<T, 1>(kh, kw, ch, m, src, src_h, src_w, top, left, out_h, out_w, out, n, element);
     else
