@@ -178,9 +178,9 @@ void check_direct_convolutions(double tolerance) {
       {3, 3, 4, 5, 5, 6, tg::Padding::same},
       {26, 25, 9, 7, 1, 20, tg::Padding::valid},
       {5, 5, 300, 3, 3, 12, tg::Padding::same},
-      // 3x3 with 16 or more channels and filters and 512 or more outputs per call (Winograd,
-      // F(4x4) on 28 x 28 and 31 x 30, F(2x2) on the rest): output sizes that leave the last row
-      // or column of tiles partly outside, channels past a vector, filters past one and two row
+      // 3x3 with 16 or more channels and filters and 512 or more outputs per call (Winograd in
+      // float, F(4x4) on 28 x 28 and 31 x 30, F(2x2) on the rest): output sizes that leave the last
+      // row or column of tiles partly outside, channels past a vector, filters past one and two row
       // tiles.
       {15, 13, 16, 3, 3, 20, tg::Padding::same},
       {17, 19, 16, 3, 3, 40, tg::Padding::valid},

@@ -2,8 +2,8 @@
 // tiles take their B columns from consecutive pixels (one run of channels per kernel tap), so
 // no patch matrix (9x the image for a 3x3 kernel) is written or read. The input gradient is the
 // same computation over the padded output gradient with the kernel flipped and transposed, so
-// it needs neither the patch-gradient matrix nor col2im's scatter. 3x3 kernels on 16 or more
-// channels and filters take Winograd's minimal filtering instead (fewer multiplications).
+// it needs neither the patch-gradient matrix nor col2im's scatter. Float 3x3 kernels on 16 or
+// more channels and filters take Winograd's minimal filtering instead (fewer multiplications).
 #pragma once
 #include <algorithm>
 #include <cstddef>
@@ -57,7 +57,9 @@ class Convolution {
   void correlate(std::size_t kh, std::size_t kw, std::size_t ch, std::size_t m, const T* src,
                  std::size_t src_h, std::size_t src_w, std::size_t top, std::size_t left,
                  std::size_t out_h, std::size_t out_w, T* out, std::size_t n, Element element) {
-    if constexpr (Winograd)
+    // Float only: double models are for exact checks (finite differences), where the GEMM's
+    // rounding is the reference, and compiling Winograd twice doubled its compile time.
+    if constexpr (Winograd && std::is_same_v<T, float>)
       if (kh == 3 && kw == 3 && winograd_pays<T>(ch, m, std::size_t(-1))) {
         // Both paths' scratch sized on every call (n = 0 computes nothing), so a smaller last
         // micro-batch that takes the other path allocates nothing.
