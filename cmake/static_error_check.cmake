@@ -7,10 +7,32 @@
 #        the whole diagnostic must fit in MAX_LINES lines and point at the program's own line.
 # fixed: the valid twin (-DTG_FIXED) must compile.
 # show:  print the diagnostic (the static-errors target).
+# pch:   parse tensorguard.hpp once into a precompiled header in -DPCH_DIR=... (a CTest fixture).
+# With -DPCH_DIR, error and fixed use that header when it is there (every program includes
+# tensorguard.hpp first): about 1 s per check instead of 3.5 s, the same first error line.
 if(NOT MAX_LINES)
   set(MAX_LINES 12)
 endif()
-set(flags -std=c++20 -fsyntax-only -I${INCLUDE} -isystem ${EIGEN})
+set(base_flags -std=c++20 -I${INCLUDE} -isystem ${EIGEN})
+execute_process(COMMAND ${COMPILER} --version OUTPUT_VARIABLE version)
+if(version MATCHES "clang")
+  set(pch_file ${PCH_DIR}/tensorguard.pch)  # named on the command line (-include-pch)
+else()
+  set(pch_file ${PCH_DIR}/tensorguard/tensorguard.hpp.gch)  # found beside the header's name
+endif()
+if(MODE STREQUAL "pch")
+  file(MAKE_DIRECTORY ${PCH_DIR}/tensorguard)
+  file(REMOVE ${pch_file})
+  execute_process(COMMAND ${COMPILER} ${base_flags} -x c++-header ${INCLUDE}/tensorguard/tensorguard.hpp
+                          -o ${pch_file} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(NOT rc EQUAL 0)
+    file(REMOVE ${pch_file})
+    message(FATAL_ERROR "the precompiled tensorguard.hpp did not build:\n${out}")
+  endif()
+  return()
+endif()
+set(flags ${base_flags} -fsyntax-only)
+set(extra "")
 if(MODE STREQUAL "fixed")
   list(APPEND flags -DTG_FIXED)
 else()
@@ -18,6 +40,14 @@ else()
   string(REPLACE "// flags: " "" extra "${extra}")
   separate_arguments(extra)
   list(APPEND flags ${extra})
+endif()
+# Not with flags of the program's own (another language version makes the header invalid).
+if(PCH_DIR AND extra STREQUAL "" AND EXISTS ${pch_file})
+  if(version MATCHES "clang")
+    list(PREPEND flags -include-pch ${pch_file})
+  else()
+    list(PREPEND flags -I${PCH_DIR})
+  endif()
 endif()
 execute_process(COMMAND ${COMPILER} ${flags} ${SOURCE}
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)

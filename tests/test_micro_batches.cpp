@@ -93,7 +93,49 @@ TEST_CASE("BatchNormalization's batch statistics keep its batches whole", "[micr
   const auto reference = gradient<Normalized>(batch, whole, 1);
   // Split, the statistics would be per micro-batch and the gradient would differ.
   CHECK(relative_difference(reference, gradient<Normalized>(batch, 1, 1)) < 1e-12);
-  CHECK(relative_difference(reference, gradient<Normalized>(batch, 1, 2)) < 1e-12);
+  Model<Normalized, Sparse> model;
+  model.backend().set_working_set_bytes(1);
+  model.backend().set_threads(1);
+  CHECK(model.training_split(6).micro_batch == 6);
+}
+
+namespace {
+// BatchNormalization first (no input gradient), inside a residual branch, and after a Dense.
+using NormalizedFirst =
+    Sequential<Input<Shape<6>, double>, BatchNormalization, Dense<8, ReLU>, Dense<3, Softmax>>;
+using NormalizedCnn =
+    Sequential<Input<Images, double>, Conv2D<4, Kernel<3>>,
+               Residual<Conv2D<4, Kernel<3>, Same>, BatchNormalization>, Activation<ReLU>,
+               MaxPool2D<Pool<2>>, Flatten, Dense<6>, BatchNormalization, Dense<5, Softmax>>;
+
+// The gradient and the running statistics after one training-mode pass on `threads` threads.
+template <class Net>
+std::pair<std::vector<double>, std::vector<double>> gradient_and_state(const Batch<Net>& batch,
+                                                                       unsigned threads) {
+  using D = Dataset<typename Net::input_shape, ClassIndex<Net::output_shape::size>, double>;
+  Model<Net, Sparse> model{optim::SGD{}, 5};
+  model.backend().set_threads(threads);
+  const auto split = model.training_split(batch.labels.size());
+  CHECK(split.threads == std::min<std::size_t>(threads, batch.labels.size()));
+  model.template loss_and_gradient<D>(batch.x, batch.labels, Mode::training);
+  return {{model.gradients().begin(), model.gradients().end()},
+          {model.state().begin(), model.state().end()}};
+}
+}  // namespace
+
+TEMPLATE_TEST_CASE("BatchNormalization splits a batch across threads with whole-batch statistics",
+                   "[micro-batch][threads]", Normalized, NormalizedFirst, NormalizedCnn) {
+  STATIC_REQUIRE(TestType::body::couples_samples);
+  STATIC_REQUIRE(detail::splits_across_threads<typename TestType::body>);
+  // 7 samples: parts of unequal size (3 + 4, 2 + 2 + 3), so the combination is weighted.
+  const Batch<TestType> batch(7, 21);
+  const auto [reference, reference_state] = gradient_and_state<TestType>(batch, 1);
+  for (unsigned threads : {2u, 3u}) {
+    INFO(threads << " threads");
+    const auto [split, split_state] = gradient_and_state<TestType>(batch, threads);
+    CHECK(relative_difference(reference, split) < 1e-12);
+    CHECK(relative_difference(reference_state, split_state) < 1e-12);
+  }
 }
 
 TEST_CASE("predict and evaluate give the same results in micro-batches and on threads",

@@ -10,6 +10,9 @@
 #include "../core/buffer.hpp"
 
 namespace tensorguard {
+namespace detail {
+class PartSync;
+}
 
 // Memory the host may read and write: the CPU backend's.
 struct HostMemory {
@@ -124,10 +127,15 @@ using HostTensors = Tensors<HostMemory, T>;
 
 // Parameter slices of a model's flat arrays, taken by layers in declaration order: the model's
 // parameters, gradients and non-trainable state (BatchNormalization's running statistics).
+// A replica that runs one part of a batch split across threads also gets the parts' PartSync
+// and its part number (layers coupling samples combine statistics through it); others get none.
 template <class M>
 struct ParameterSlots {
   using P = typename M::ptr;
   P params{}, grads{}, state{};
+  detail::PartSync* sync = nullptr;
+  unsigned part = 0;
+  std::size_t exchanges = 0;  // exchange areas of `sync` taken so far
 
   struct Slice {
     P value;

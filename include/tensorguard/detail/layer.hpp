@@ -51,12 +51,21 @@ inline std::string dims_string(const std::vector<std::size_t>& dims) {
 namespace detail {
 
 // A layer whose training output for one sample depends on the other samples of the batch
-// (BatchNormalization's batch statistics): such a model's batch is never split into
-// micro-batches or across threads.
+// (BatchNormalization's batch statistics): such a model's training batch is never split into
+// micro-batches.
 template <class L>
 inline constexpr bool couples_samples = requires {
   requires L::couples_samples;
 };
+// One that couples samples but combines the statistics of a batch's parts itself (through the
+// parts' PartSync), so the batch may still be split across threads. A container: every layer
+// in it that couples samples does.
+template <class L>
+inline constexpr bool combines_parts = requires {
+  requires L::combines_parts;
+};
+template <class L>
+inline constexpr bool splits_across_threads = !couples_samples<L> || combines_parts<L>;
 
 // Calls f(Rng&) for each random generator a layer or container holds, in declaration order.
 template <class L, class F>

@@ -250,6 +250,10 @@ class Chain {
     return (false || ... || detail::couples_samples<layer_t<I>>);
   }
   (indices{});
+  static constexpr bool combines_parts = []<std::size_t... I>(std::index_sequence<I...>) {
+    return (true && ... && detail::splits_across_threads<layer_t<I>>);
+  }
+  (indices{});
   static constexpr std::size_t max_intermediate = largest_intermediate(indices{});
   // Intermediate outputs, the two gradient buffers and every layer's own cache.
   static constexpr std::size_t cache_per_sample = intermediate_total(indices{}) +

@@ -90,6 +90,8 @@ class Merge {
       (0.0 + ... + Branches::template Layer<In, M, 1>::flops_per_sample);
   static constexpr bool couples_samples =
       (false || ... || detail::couples_samples<typename Branches::template Layer<In, M, 1>>);
+  static constexpr bool combines_parts =
+      (true && ... && detail::splits_across_threads<typename Branches::template Layer<In, M, 1>>);
   // Each branch's output and output gradient, one input-gradient buffer, the branches' caches.
   static constexpr std::size_t cache_per_sample =
       (std::size_t{0} + ... +

@@ -65,6 +65,13 @@ using DefaultBackend = Cuda;
 using DefaultBackend = Cpu;
 #endif
 
+// How a training batch runs (Model::training_split): on how many threads, each on its share of
+// the batch with its own replica of the layer buffers, and in micro-batches of how many samples.
+struct TrainingSplit {
+  unsigned threads = 1;
+  std::size_t micro_batch = 0;
+};
+
 // What Model<Net, Loss, Backend> requires of Backend (docs/backends.md lists every op).
 template <class B>
 concept Backend = requires(B& b, const B& cb) {
@@ -500,6 +507,11 @@ class Model {
   std::span<T> state() requires Memory::host_accessible { return {state_.data(), state_.size()}; }
   optim::Optimizer<T, Memory>& optimizer() { return optimizer_; }
   B& backend() { return backend_; }
+  // How fit would run a batch of `batch` samples on this backend now (threads, working set).
+  TrainingSplit training_split(std::size_t batch) const {
+    const unsigned parts = runner_.parts_for(batch, Mode::training);
+    return {parts, runner_.piece_size((batch + parts - 1) / parts, Mode::training, parts)};
+  }
 
   // One forward and backward pass over n samples (no update): returns the summed loss.
   // Used by gradient checks; fit uses the same path.
@@ -963,15 +975,14 @@ class Model {
   // What fit holds for a batch: the batch's inputs, outputs and output gradients, and the layer
   // buffers of one micro-batch per thread (of the whole batch where samples are coupled).
   detail::MemoryUse memory_use(std::size_t batch) const {
-    const unsigned parts = runner_.parts_for(batch, Mode::training);
+    const TrainingSplit split = training_split(batch);
+    const unsigned parts = split.threads;
     const std::size_t layers = Body::cache_per_sample * sizeof(T);
     detail::MemoryUse use{
         training_state_bytes + (parts > 1 ? parts : 0) * parameter_count * sizeof(T),
         (input_shape::size + 2 * output_shape::size) * sizeof(T), layers,
         std::numeric_limits<std::size_t>::max()};
-    if constexpr (Runner::splits_training_batches)
-      use.layer_cap =
-          parts * runner_.piece_size((batch + parts - 1) / parts, Mode::training, parts);
+    if constexpr (Runner::splits_training_batches) use.layer_cap = parts * split.micro_batch;
     return use;
   }
 

@@ -18,6 +18,7 @@
 #include "../core/random.hpp"
 #include "../data/labels.hpp"
 #include "../detail/layer.hpp"
+#include "../detail/part_sync.hpp"
 
 namespace tensorguard::detail {
 
@@ -56,12 +57,12 @@ class BatchRunner {
   static constexpr bool host_memory = Memory::host_accessible;
 
   // A backend that runs parts of a batch on threads of its own.
-  static constexpr bool threaded = requires(Backend & b, void (&job)(unsigned)) {
-    b.threads();
-    b.run_parts(1u, job);
-  };
-  static constexpr unsigned max_parts = 8;
+  static constexpr bool threaded = runs_parts<Backend>;
+  static constexpr unsigned max_parts = PartSync::max_parts;
+  // Training batches go through in micro-batches unless a layer couples samples; across
+  // threads unless one couples them without combining its parts' statistics.
   static constexpr bool splits_training_batches = !Body::couples_samples;
+  static constexpr bool threads_training_batches = splits_across_threads<Body>;
   static constexpr std::size_t bytes_per_sample =
       std::max<std::size_t>(1, Body::cache_per_sample * sizeof(T));
   // Slots of the step record per part: the loss sum and the count of correct predictions.
@@ -228,7 +229,7 @@ class BatchRunner {
 
   unsigned parts_for(std::size_t n, Mode mode) const {
     if constexpr (threaded) {
-      if (mode == Mode::training && !splits_training_batches) return 1;
+      if (mode == Mode::training && !threads_training_batches) return 1;
       return unsigned(std::clamp<std::size_t>(std::min<std::size_t>(backend_.threads(), max_parts),
                                               1, std::max<std::size_t>(n, 1)));
     } else {
@@ -354,7 +355,7 @@ class BatchRunner {
         InitialValues<T> seeding{scratch.data(), nullptr, scratch_state.data()};
         Rng rng(seed + 0x9E3779B97F4A7C15ull * (replicas_.size() + 1));
         r->body.initialize(seeding, rng);
-        ParameterSlots<M> shared{params_, r->grads, state_};
+        ParameterSlots<M> shared{params_, r->grads, state_, &sync_, unsigned(replicas_.size())};
         r->body.attach(shared);
         replicas_.push_back(std::move(r));
       }
@@ -404,6 +405,7 @@ class BatchRunner {
     }
     if constexpr (threaded) {
       prepare_replicas(parts, seed_);
+      sync_.start(parts);
       auto job = [&](unsigned p) {
         Replica& r = *replicas_[p];
         const std::size_t begin = n * p / parts, end = n * (p + 1) / parts;
@@ -435,6 +437,7 @@ class BatchRunner {
   std::vector<double> host_record_;
   std::size_t probe_slots_ = 0;
   std::vector<std::unique_ptr<Replica>> replicas_;
+  PartSync sync_;  // where the replicas of a split batch meet (coupled layers' statistics)
   std::uint64_t seed_ = 42;
 };
 

@@ -16,9 +16,7 @@
 #include <thread>
 #include <vector>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#endif
+#include "../../detail/part_sync.hpp"
 
 namespace tensorguard::cpu {
 
@@ -120,15 +118,7 @@ class WorkerPool {
   }
 
  private:
-  static void pause(unsigned spins) {
-    if (spins < 4096) {
-#if defined(__x86_64__) || defined(__i386__)
-      _mm_pause();
-#endif
-    } else {
-      std::this_thread::yield();
-    }
-  }
+  static void pause(unsigned spins) { detail::spin_pause(spins); }
   // A new job (or stop) for the workers: bump the counter, wake any that went to sleep.
   void publish() {
     {
