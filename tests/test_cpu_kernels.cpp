@@ -20,6 +20,7 @@ struct Product {
   bool transpose_a, transpose_b;
   T alpha, beta;
   std::size_t pad = 3;  // leading dimensions longer than the rows they hold
+  double zeros = 0;     // the share of B's entries set to zero (ReLU outputs, image backgrounds)
 
   std::size_t lda() const { return (transpose_a ? k : m) + pad; }
   std::size_t ldb() const { return (transpose_b ? n : k) + pad; }
@@ -29,7 +30,7 @@ struct Product {
   double worst_error(tg::Cpu& backend, tg::Rng& rng) const {
     std::vector<T> a(lda() * (transpose_a ? m : k)), b(ldb() * (transpose_b ? k : n)), c(ldc() * n);
     for (auto& v : a) v = T(rng.uniform(-1.0, 1.0));
-    for (auto& v : b) v = T(rng.uniform(-1.0, 1.0));
+    for (auto& v : b) v = rng.uniform(0.0, 1.0) < zeros ? T(0) : T(rng.uniform(-1.0, 1.0));
     for (auto& v : c) v = T(rng.uniform(-1.0, 1.0));
     const std::vector<T> c0 = c;
     auto A = [&](std::size_t i, std::size_t p) {
@@ -61,7 +62,8 @@ struct Product {
   std::string describe() const {
     return std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k) +
            (transpose_a ? " A^T" : " A") + (transpose_b ? " B^T" : " B") +
-           " alpha=" + std::to_string(alpha) + " beta=" + std::to_string(beta);
+           " alpha=" + std::to_string(alpha) + " beta=" + std::to_string(beta) +
+           " zeros=" + std::to_string(zeros);
   }
 };
 
@@ -88,6 +90,24 @@ void check_products(tg::Cpu& backend, double tolerance) {
         }
       }
   CHECK(checked > 700);
+  // One sample through a Dense layer whose input is partly zero: the product of the nonzero
+  // columns alone (from a quarter of zeros, 32 rows and up; rows in blocks of 64 floats or
+  // 32 doubles, columns four at a time), and the plain one below those bounds.
+  for (const double zeros : {0.0, 0.2, 0.3, 0.5, 0.9, 1.0})
+    for (const std::size_t m : {31, 32, 70, 128, 300})
+      for (const std::size_t k : {1, 5, 257, 784})
+        for (int ops = 0; ops < 8; ++ops) {
+          Product<T> p{m,
+                       1,
+                       k,
+                       (ops & 1) != 0,
+                       (ops & 2) != 0,
+                       ops & 4 ? T(0.5) : T(1),
+                       ops & 4 ? T(-2) : T(1)};
+          p.zeros = zeros;
+          INFO(p.describe());
+          REQUIRE(p.worst_error(backend, rng) < tolerance);
+        }
   // A Dense layer's product: hundreds of rows, a long inner dimension (blocks of 256 of each).
   for (int ops = 0; ops < 4; ++ops) {
     const Product<T> p{300, 30, 700, (ops & 1) != 0, (ops & 2) != 0, T(1), T(1)};

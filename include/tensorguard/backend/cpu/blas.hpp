@@ -3,6 +3,7 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
 
 #include "../../core/buffer.hpp"
@@ -107,6 +108,9 @@ struct Blas {
     // One column (a single sample through a Dense layer): a matrix-vector product streams A
     // once, where the GEMM would first copy all of A into its packed layout.
     if (n == 1) {
+      if (op_a == Op::none && op_b == Op::none && m >= sparse_vector_rows &&
+          product_of_nonzeros(m, k, alpha, a, lda, b, c, ws))
+        return;
       using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
       using Stride = Eigen::InnerStride<Eigen::Dynamic>;
       Eigen::Map<const Vec, 0, Stride> x(b, Index(k), Stride(op_b == Op::none ? 1 : Index(ldb)));
@@ -168,7 +172,58 @@ struct Blas {
   template <class T>
   struct Workspace {
     Buffer<T> a, b, partial;
+    Buffer<T> nonzero_values;  // a vector's nonzero entries and where they are (one column)
+    Buffer<std::uint32_t> nonzero_at;
   };
+
+  // A matrix-vector product y += alpha A x that reads only the columns of A where x is nonzero:
+  // a ReLU layer's outputs, and images with a background, are often half zeros, and one sample
+  // through a Dense layer is bound by reading A. Returns false (nothing done) when a quarter or
+  // less of x is zero: the plain product is then as fast. (A skipped column holding Inf or NaN
+  // would have given NaN; weights like that are the training guards' to stop.) Columns of at
+  // least this many rows.
+  static constexpr std::size_t sparse_vector_rows = 32;
+  template <class T>
+  static bool product_of_nonzeros(std::size_t m, std::size_t k, T alpha, const T* a,
+                                  std::size_t lda, const T* x, T* y, Workspace<T>& ws) {
+    std::size_t zeros = 0;
+    for (std::size_t j = 0; j < k; ++j) zeros += x[j] == T(0);  // vectorises: a cheap test
+    if (4 * zeros <= k) return false;
+    ws.nonzero_values.resize(std::max(ws.nonzero_values.size(), k));
+    ws.nonzero_at.resize(std::max(ws.nonzero_at.size(), k));
+    T* values = ws.nonzero_values.data();
+    std::uint32_t* at = ws.nonzero_at.data();
+    std::size_t count = 0;
+    for (std::size_t j = 0; j < k; ++j) {  // branch-free: zeros are not predictable
+      values[count] = alpha * x[j];
+      at[count] = std::uint32_t(j);
+      count += x[j] != T(0);
+    }
+    // Blocks of rows held in a local array across the columns, four columns at a time. 256 bytes
+    // (4 AVX-512 registers) measured best for one Fashion-MNIST image through the deep MLP:
+    // 7.9-8.1 us, against 8.6 for 128 bytes, 8.8-9.0 for 512 and 12.7 for 1024 (spilled).
+    constexpr std::size_t block = 256 / sizeof(T);
+    for (std::size_t i0 = 0; i0 < m; i0 += block) {
+      const std::size_t rows = std::min(block, m - i0);
+      T sum[block] = {};
+      std::size_t q = 0;
+      if (rows == block) {
+        for (; q + 4 <= count; q += 4) {
+          const T *c0 = a + at[q] * lda + i0, *c1 = a + at[q + 1] * lda + i0,
+                  *c2 = a + at[q + 2] * lda + i0, *c3 = a + at[q + 3] * lda + i0;
+          const T v0 = values[q], v1 = values[q + 1], v2 = values[q + 2], v3 = values[q + 3];
+          for (std::size_t i = 0; i < block; ++i)
+            sum[i] += v0 * c0[i] + v1 * c1[i] + v2 * c2[i] + v3 * c3[i];
+        }
+      }
+      for (; q < count; ++q) {
+        const T* col = a + at[q] * lda + i0;
+        for (std::size_t i = 0; i < rows; ++i) sum[i] += values[q] * col[i];
+      }
+      for (std::size_t i = 0; i < rows; ++i) y[i0 + i] += sum[i];
+    }
+    return true;
+  }
   template <class T>
   Workspace<T>& workspace(unsigned part) {
     if constexpr (std::is_same_v<T, float>)
