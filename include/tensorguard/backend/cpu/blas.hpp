@@ -220,16 +220,17 @@ struct Blas {
         const T *c0 = a + at[q] * lda + i0, *c1 = a + at[q + 1] * lda + i0,
                 *c2 = a + at[q + 2] * lda + i0, *c3 = a + at[q + 3] * lda + i0;
         const T v0 = values[q], v1 = values[q + 1], v2 = values[q + 2], v3 = values[q + 3];
-#pragma GCC unroll 4
+        TG_UNROLL(4)
         for (std::size_t r = 0; r < 4; ++r)
           sum[r] += v0 * load(c0 + r * L) + v1 * load(c1 + r * L) + v2 * load(c2 + r * L) +
                     v3 * load(c3 + r * L);
       }
-      for (; q < count; ++q)
-#pragma GCC unroll 4
+      for (; q < count; ++q) {
+        TG_UNROLL(4)
         for (std::size_t r = 0; r < 4; ++r)
           sum[r] += values[q] * load(a + at[q] * lda + i0 + r * L);
-#pragma GCC unroll 4
+      }
+      TG_UNROLL(4)
       for (std::size_t r = 0; r < 4; ++r) {
         const V out = load(y + i0 + r * L) + sum[r];
         std::memcpy(y + i0 + r * L, &out, sizeof out);
