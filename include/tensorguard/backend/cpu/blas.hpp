@@ -202,9 +202,10 @@ struct Blas {
     }
     // Four vectors of rows held in registers across the columns, four columns at a time (written
     // with vector types, so that the register use does not depend on the optimisation level: a
-    // plain loop over a local array compiled at -O3 took 24 us where -O2 took 8.5). Four
-    // AVX-512 vectors measured best for one Fashion-MNIST image through the deep MLP: 7.9-8.1
-    // us, against 8.6 for two, 8.8-9.0 for eight and 12.7 for sixteen (spilled).
+    // plain loop over a local array compiled at -O3 took 24 us where -O2 took 8.5). Block size,
+    // measured with that loop at -O2 on one Fashion-MNIST image through the deep MLP: four
+    // AVX-512 vectors 7.9-8.1 us, two 8.6, eight 8.8-9.0, sixteen 12.7 (spilled); this form at
+    // -O3: 6.7-6.9 us.
     using V = typename small_gemm::VectorOf<T>::type;
     constexpr std::size_t L = small_gemm::lanes<T>, block = 4 * L;
     auto load = [](const T* p) {
