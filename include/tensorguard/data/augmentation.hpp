@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "../core/random.hpp"
+#include "../detail/config.hpp"
 
 namespace tensorguard {
 
@@ -106,6 +107,15 @@ void check_augmentation(const Augmentation& a) {
                                   std::to_string(w) + "; use a shift smaller than the image");
   }
 }
+
+#if defined(TG_SEPARATE_COMPILATION)
+TG_EXTERN_TEMPLATE void augment_images<float>(float*, std::size_t, std::size_t, std::size_t,
+                                              std::size_t, const Augmentation&, Rng&,
+                                              std::vector<float>&);
+TG_EXTERN_TEMPLATE void augment_images<double>(double*, std::size_t, std::size_t, std::size_t,
+                                               std::size_t, const Augmentation&, Rng&,
+                                               std::vector<double>&);
+#endif
 
 }  // namespace detail
 }  // namespace tensorguard

@@ -19,7 +19,8 @@ struct FashionMnistOptions {
 };
 
 namespace detail {
-inline std::string find_idx(const std::string& dir, const std::string& stem) {
+#if TG_HEADER_DEFINITIONS
+TG_OUT_OF_LINE std::string find_idx(const std::string& dir, const std::string& stem) {
   for (const char* ext : {".gz", ""}) {
     const std::string p = dir + "/" + stem + ext;
     if (std::filesystem::exists(p)) return p;
@@ -27,6 +28,9 @@ inline std::string find_idx(const std::string& dir, const std::string& stem) {
   throw std::runtime_error("fashion_mnist: no '" + stem + "[.gz]' in '" + dir +
                            "'; install it with: apt-get install dataset-fashion-mnist");
 }
+#else
+std::string find_idx(const std::string& dir, const std::string& stem);
+#endif
 }  // namespace detail
 
 // {training (60,000), test (10,000)}, pixels in [0, 1] unless options say otherwise.

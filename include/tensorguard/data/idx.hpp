@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "../core/shape.hpp"
+#include "../detail/config.hpp"
 #include "labels.hpp"
 
 namespace tensorguard::data {
@@ -188,11 +189,17 @@ IdxArray parse_idx_from(Source& src, const std::string& name) {
   return out;
 }
 
+#if defined(TG_SEPARATE_COMPILATION)
+TG_EXTERN_TEMPLATE IdxArray parse_idx_from<IdxGzipSource>(IdxGzipSource&, const std::string&);
+TG_EXTERN_TEMPLATE IdxArray parse_idx_from<IdxMemorySource>(IdxMemorySource&, const std::string&);
+#endif
+
 }  // namespace detail
 
 // Reads an unsigned-byte IDX file (type code 0x08), the only type MNIST-like data uses: plain,
 // or gzip-compressed. Throws std::runtime_error naming the path on any malformed input.
-inline IdxArray read_idx(const std::string& path) {
+#if TG_HEADER_DEFINITIONS
+TG_OUT_OF_LINE IdxArray read_idx(const std::string& path) {
   gzFile file = gzopen(path.c_str(), "rb");
   if (!file) throw std::runtime_error("read_idx: cannot open '" + path + "'");
   struct Closer {
@@ -208,19 +215,30 @@ inline IdxArray read_idx(const std::string& path) {
   }
   return detail::parse_idx_from(src, path);
 }
+#else
+IdxArray read_idx(const std::string& path);
+#endif
 
 // The same from bytes in memory (an uncompressed IDX file); `name` appears in error messages.
-inline IdxArray parse_idx(std::span<const unsigned char> bytes,
-                          const std::string& name = "<memory>") {
+#if TG_HEADER_DEFINITIONS
+TG_OUT_OF_LINE IdxArray parse_idx(std::span<const unsigned char> bytes,
+                                  const std::string& name = "<memory>") {
   detail::IdxMemorySource src{bytes, 0};
   return detail::parse_idx_from(src, name);
 }
+#else
+IdxArray parse_idx(std::span<const unsigned char> bytes, const std::string& name = "<memory>");
+#endif
 
-inline std::string idx_dims_string(const std::vector<std::size_t>& dims) {
+#if TG_HEADER_DEFINITIONS
+TG_OUT_OF_LINE std::string idx_dims_string(const std::vector<std::size_t>& dims) {
   std::string s;
   for (std::size_t i = 1; i < dims.size(); ++i) s += (i > 1 ? " x " : "") + std::to_string(dims[i]);
   return dims.size() > 1 ? s : "scalars";
 }
+#else
+std::string idx_dims_string(const std::vector<std::size_t>& dims);
+#endif
 
 // Images as samples of S (a trailing channel axis of 1 may be absent in the file), each byte
 // multiplied by `scale` (1/255 maps pixels to [0, 1]; 1 keeps raw 0-255 values).

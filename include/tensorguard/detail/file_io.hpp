@@ -22,6 +22,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "config.hpp"
+
 namespace tensorguard::detail {
 
 static_assert(std::endian::native == std::endian::little,
@@ -131,8 +133,10 @@ class ByteReader {
 // The whole file, or its first limit + 1 bytes when it is longer than `limit` (the caller then
 // knows it is too long without holding all of it). Throws std::runtime_error naming the path when
 // it is missing, a directory or unreadable.
-inline std::vector<unsigned char> read_whole_file(const std::string& path, const std::string& who,
-                                                  std::size_t limit = SIZE_MAX) {
+#if TG_HEADER_DEFINITIONS
+TG_OUT_OF_LINE std::vector<unsigned char> read_whole_file(const std::string& path,
+                                                          const std::string& who,
+                                                          std::size_t limit = SIZE_MAX) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
   if (ec || !std::filesystem::exists(status))
@@ -152,11 +156,17 @@ inline std::vector<unsigned char> read_whole_file(const std::string& path, const
   if (in.bad()) throw std::runtime_error(who + ": reading '" + path + "' failed");
   return bytes;
 }
+#else
+std::vector<unsigned char> read_whole_file(const std::string& path, const std::string& who,
+                                           std::size_t limit = SIZE_MAX);
+#endif
 
 // Replaces `path` with `bytes` atomically: readers see the old file or the new one, never a
 // mixture, also when the process is killed or the disk fills up mid-write.
-inline void write_file_atomically(const std::string& path, std::span<const unsigned char> bytes,
-                                  const std::string& who) {
+#if TG_HEADER_DEFINITIONS
+TG_OUT_OF_LINE void write_file_atomically(const std::string& path,
+                                          std::span<const unsigned char> bytes,
+                                          const std::string& who) {
   namespace fs = std::filesystem;
   const fs::path target(path);
   if (target.filename().empty())
@@ -194,5 +204,9 @@ inline void write_file_atomically(const std::string& path, std::span<const unsig
     ::close(d);
   }
 }
+#else
+void write_file_atomically(const std::string& path, std::span<const unsigned char> bytes,
+                           const std::string& who);
+#endif
 
 }  // namespace tensorguard::detail

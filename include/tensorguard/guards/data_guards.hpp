@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../data/labels.hpp"
+#include "../detail/config.hpp"
 #include "../detail/row_hash.hpp"
 #include "guard.hpp"
 
@@ -115,7 +116,8 @@ struct DataThresholds {
   static constexpr std::size_t shift_min_rows = 50;
 };
 
-inline std::string feature_list(const std::vector<std::size_t>& f, std::size_t total) {
+#if TG_HEADER_DEFINITIONS
+TG_OUT_OF_LINE std::string feature_list(const std::vector<std::size_t>& f, std::size_t total) {
   std::string s;
   for (std::size_t i = 0; i < std::min<std::size_t>(f.size(), 5); ++i) {
     if (i) s += ", ";
@@ -124,14 +126,21 @@ inline std::string feature_list(const std::vector<std::size_t>& f, std::size_t t
   if (f.size() > 5) s += ", ...";
   return std::to_string(f.size()) + " of " + std::to_string(total) + " features (" + s + ")";
 }
+#else
+std::string feature_list(const std::vector<std::size_t>& f, std::size_t total);
+#endif
 
-inline std::string feature_list_values(const std::vector<std::size_t>& v) {
+#if TG_HEADER_DEFINITIONS
+TG_OUT_OF_LINE std::string feature_list_values(const std::vector<std::size_t>& v) {
   std::string s;
   for (std::size_t i = 0; i < std::min<std::size_t>(v.size(), 5); ++i)
     s += (i ? (i + 1 == v.size() ? " and " : ", ") : "") + std::to_string(v[i]);
   if (v.size() > 5) s += ", ... (" + std::to_string(v.size()) + " classes)";
   return s;
 }
+#else
+std::string feature_list_values(const std::vector<std::size_t>& v);
+#endif
 
 template <class D>
 bool any_nonfinite_labels(const D& d) {
@@ -743,8 +752,10 @@ inline double repeat_rate_bound(std::size_t hits, std::size_t n) {
                       (1 + z * z / m));
 }
 
-inline void report_shared_rows(std::size_t shared, std::size_t n, std::size_t first,
-                               const Excess& excess, const std::string& role, GuardSink& sink) {
+#if TG_HEADER_DEFINITIONS
+TG_OUT_OF_LINE void report_shared_rows(std::size_t shared, std::size_t n, std::size_t first,
+                                       const Excess& excess, const std::string& role,
+                                       GuardSink& sink) {
   sink.fire(guard::data_leakage, 0, 0, double(shared) / double(n),
             std::to_string(shared) + " of " + std::to_string(n) + " " + role + " rows (" +
                 fmt(100.0 * double(shared) / double(n), 3) + "%, first: row " +
@@ -756,6 +767,10 @@ inline void report_shared_rows(std::size_t shared, std::size_t n, std::size_t fi
                 "across the split (hash the rows) and split again.",
             excess.clear ? GuardLevel::stop : GuardLevel::warn);
 }
+#else
+void report_shared_rows(std::size_t shared, std::size_t n, std::size_t first, const Excess& excess,
+                        const std::string& role, GuardSink& sink);
+#endif
 
 // Held-out rows that the scaler of the held-out data saw when it was fitted (not counting rows
 // that are also training rows: a scaler fitted on the training data saw those).
@@ -1014,8 +1029,9 @@ struct MemoryUse {
 
 // Before allocating: what a batch needs against what is available.
 // `backend_available`: what the backend that trains says it can give (0 if unknown).
-inline void check_memory(const MemoryUse& use, std::size_t batch, std::size_t backend_available,
-                         GuardSink& sink) {
+#if TG_HEADER_DEFINITIONS
+TG_OUT_OF_LINE void check_memory(const MemoryUse& use, std::size_t batch,
+                                 std::size_t backend_available, GuardSink& sink) {
   if (!sink.on(guard::data_memory)) return;
   const std::size_t available =
       sink.policy().memory_limit_bytes ? *sink.policy().memory_limit_bytes : backend_available;
@@ -1034,5 +1050,19 @@ inline void check_memory(const MemoryUse& use, std::size_t batch, std::size_t ba
                 (fits ? "The largest batch that fits is " + std::to_string(fits) + "."
                       : std::string("Not even one sample fits: shrink the model.")));
 }
+#else
+void check_memory(const MemoryUse& use, std::size_t batch, std::size_t backend_available,
+                  GuardSink& sink);
+#endif
+
+#if defined(TG_SEPARATE_COMPILATION)
+#define TG_DATA_GUARD_INSTANCES(S)                                                                \
+  TG_EXTERN_TEMPLATE FeatureStats feature_stats<S>(const S*, std::size_t, std::size_t);           \
+  TG_EXTERN_TEMPLATE void check_shift<S>(const FeatureStats&, const S*, std::size_t, std::size_t, \
+                                         const std::string&, GuardSink&, bool);
+TG_DATA_GUARD_INSTANCES(float)
+TG_DATA_GUARD_INSTANCES(double)
+#undef TG_DATA_GUARD_INSTANCES
+#endif
 
 }  // namespace tensorguard::detail

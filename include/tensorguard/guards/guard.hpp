@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "../detail/config.hpp"
 #include "../training/epoch_logs.hpp"
 
 namespace tensorguard {
@@ -45,7 +46,8 @@ inline constexpr const char* train_no_signal = "TG-TRAIN-NO-SIGNAL";
 
 // Defaults: stop on NaN/Inf, divergence, invalid labels, leakage into training and memory
 // that cannot fit; warn on the rest.
-inline GuardLevel default_level(const std::string& code) {
+#if TG_HEADER_DEFINITIONS
+TG_OUT_OF_LINE GuardLevel default_level(const std::string& code) {
   static const std::map<std::string, GuardLevel> stops = {
       {data_nonfinite, GuardLevel::stop},  {data_labels, GuardLevel::stop},
       {data_leakage, GuardLevel::stop},    {data_scaler_leak, GuardLevel::stop},
@@ -54,6 +56,9 @@ inline GuardLevel default_level(const std::string& code) {
   const auto it = stops.find(code);
   return it == stops.end() ? GuardLevel::warn : it->second;
 }
+#else
+GuardLevel default_level(const std::string& code);
+#endif
 }  // namespace guard
 
 // What fired: the guard, its level, where (epoch and step, 0 for data guards) and the evidence.
@@ -138,27 +143,7 @@ class GuardSink {
   // extends its streak (last_epoch, epochs) instead of being reported again.
   // at_most: a stop-level guard whose evidence is weak only warns.
   void fire(const char* code, std::size_t epoch, std::size_t step, double value,
-            std::string message, GuardLevel at_most = GuardLevel::stop) {
-    const GuardLevel level = std::min(policy_.level(code), at_most);
-    if (level == GuardLevel::off) return;
-    for (auto& e : report_.events) {
-      if (e.code != code) continue;
-      if (e.last_epoch == epoch) return;
-      if (level == GuardLevel::warn && epoch > 0 && e.last_epoch + 1 == epoch) {
-        e.last_epoch = epoch;
-        ++e.epochs;
-        e.value = value;
-        return;
-      }
-    }
-    GuardEvent e{code, level, epoch, step, std::move(message), value, epoch, 1};
-    report_.events.push_back(e);
-    if (level == GuardLevel::stop) throw GuardStop(e, report_);
-    if (print_) {
-      std::cout.flush();  // keep warnings in order with the progress lines
-      std::cerr << "[" << e.code << "] warning: " << e.message << "\n";
-    }
-  }
+            std::string message, GuardLevel at_most = GuardLevel::stop);
   GuardReport& report() { return report_; }
 
  private:
@@ -166,6 +151,31 @@ class GuardSink {
   GuardReport& report_;
   bool print_;
 };
+
+#if TG_HEADER_DEFINITIONS
+TG_OUT_OF_LINE void GuardSink::fire(const char* code, std::size_t epoch, std::size_t step,
+                                    double value, std::string message, GuardLevel at_most) {
+  const GuardLevel level = std::min(policy_.level(code), at_most);
+  if (level == GuardLevel::off) return;
+  for (auto& e : report_.events) {
+    if (e.code != code) continue;
+    if (e.last_epoch == epoch) return;
+    if (level == GuardLevel::warn && epoch > 0 && e.last_epoch + 1 == epoch) {
+      e.last_epoch = epoch;
+      ++e.epochs;
+      e.value = value;
+      return;
+    }
+  }
+  GuardEvent e{code, level, epoch, step, std::move(message), value, epoch, 1};
+  report_.events.push_back(e);
+  if (level == GuardLevel::stop) throw GuardStop(e, report_);
+  if (print_) {
+    std::cout.flush();  // keep warnings in order with the progress lines
+    std::cerr << "[" << e.code << "] warning: " << e.message << "\n";
+  }
+}
+#endif
 
 inline std::string fmt(double v, int digits = 4) {
   char buf[64];

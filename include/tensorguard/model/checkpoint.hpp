@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "../core/random.hpp"
+#include "../detail/config.hpp"
 #include "../optim/optimizer.hpp"
 #include "../training/history.hpp"
 #include "weights_file.hpp"
@@ -82,7 +83,8 @@ void get_each(WeightsReader& r, Ps*... targets) {
   ((*targets = static_cast<Ps>(r.get<V>())), ...);
 }
 
-inline void put_settings(ByteWriter& w, const optim::Settings& settings) {
+#if TG_HEADER_DEFINITIONS
+TG_OUT_OF_LINE void put_settings(ByteWriter& w, const optim::Settings& settings) {
   w.put(std::uint32_t(settings.index()));
   std::visit(
       [&](const auto& s) {
@@ -98,8 +100,12 @@ inline void put_settings(ByteWriter& w, const optim::Settings& settings) {
       },
       settings);
 }
+#else
+void put_settings(ByteWriter& w, const optim::Settings& settings);
+#endif
 
-inline optim::Settings get_settings(WeightsReader& r) {
+#if TG_HEADER_DEFINITIONS
+TG_OUT_OF_LINE optim::Settings get_settings(WeightsReader& r) {
   const auto index = r.get<std::uint32_t>();
   auto d = [&] { return r.get<double>(); };
   optim::Settings out;
@@ -128,6 +134,9 @@ inline optim::Settings get_settings(WeightsReader& r) {
   }
   return out;
 }
+#else
+optim::Settings get_settings(WeightsReader& r);
+#endif
 
 inline void put_rng(ByteWriter& w, const Rng::State& s) {
   for (auto word : s.words) w.put(word);
@@ -322,6 +331,21 @@ TrainingState<T> read_checkpoint(const std::string& path, const std::vector<Laye
 inline bool is_checkpoint(std::span<const unsigned char> bytes) {
   return bytes.size() >= 8 && std::equal(bytes.begin(), bytes.begin() + 8, checkpoint_magic);
 }
+
+#if defined(TG_SEPARATE_COMPILATION)
+#define TG_CHECKPOINT_INSTANCES(T)                                                         \
+  TG_EXTERN_TEMPLATE std::vector<unsigned char> checkpoint_bytes<T>(                       \
+      const std::vector<LayerRecord>&, const TrainingState<T>&);                           \
+  TG_EXTERN_TEMPLATE TrainingState<T> parse_checkpoint<T>(                                 \
+      std::span<const unsigned char>, const std::string&, const std::vector<LayerRecord>&, \
+      std::size_t, std::size_t, const std::string&);                                       \
+  TG_EXTERN_TEMPLATE TrainingState<T> read_checkpoint<T>(                                  \
+      const std::string&, const std::vector<LayerRecord>&, std::size_t, std::size_t,       \
+      const std::string&);
+TG_CHECKPOINT_INSTANCES(float)
+TG_CHECKPOINT_INSTANCES(double)
+#undef TG_CHECKPOINT_INSTANCES
+#endif
 
 }  // namespace detail
 }  // namespace tensorguard

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "../detail/config.hpp"
 #include "../detail/file_io.hpp"
 #include "../detail/layer.hpp"
 
@@ -32,14 +33,19 @@ inline constexpr char weights_magic[8] = {'T', 'G', 'W', 'E', 'I', 'G', 'H', 'T'
 inline constexpr std::uint32_t weights_version = 2;
 using WeightsReader = ByteReader<WeightsMismatch>;
 
-inline std::string describe_record(const LayerRecord& r) {
+#if TG_HEADER_DEFINITIONS
+TG_OUT_OF_LINE std::string describe_record(const LayerRecord& r) {
   return r.kind + " (input " + dims_string(r.input_dims) + ", output " +
          dims_string(r.output_dims) + ")";
 }
+#else
+std::string describe_record(const LayerRecord& r);
+#endif
 
 // The layer that owns flat value `index` of the parameters (or of the state).
-inline std::string layer_holding(const std::vector<LayerRecord>& records, std::size_t index,
-                                 bool state) {
+#if TG_HEADER_DEFINITIONS
+TG_OUT_OF_LINE std::string layer_holding(const std::vector<LayerRecord>& records, std::size_t index,
+                                         bool state) {
   std::size_t offset = 0;
   for (const auto& r : records) {
     if (r.container) continue;
@@ -49,6 +55,9 @@ inline std::string layer_holding(const std::vector<LayerRecord>& records, std::s
   }
   return "no layer";
 }
+#else
+std::string layer_holding(const std::vector<LayerRecord>& records, std::size_t index, bool state);
+#endif
 
 // Records and values: the part of the file a checkpoint shares with the weights file.
 template <class T>
@@ -130,7 +139,9 @@ inline bool checksum_matches(std::span<const unsigned char> bytes) {
 }
 
 // Checks a sealed file's trailing CRC-32 before anything else is read.
-inline void verify_checksum(std::span<const unsigned char> bytes, const std::string& subject) {
+#if TG_HEADER_DEFINITIONS
+TG_OUT_OF_LINE void verify_checksum(std::span<const unsigned char> bytes,
+                                    const std::string& subject) {
   if (bytes.size() < 4) return;  // the reader reports the truncation
   if (!checksum_matches(bytes)) {
     std::uint32_t stored;
@@ -142,6 +153,9 @@ inline void verify_checksum(std::span<const unsigned char> bytes, const std::str
                           " (a flipped bit, a truncated copy or an edit); nothing was loaded");
   }
 }
+#else
+void verify_checksum(std::span<const unsigned char> bytes, const std::string& subject);
+#endif
 
 // A format version this build does not read: a newer file if its checksum holds, else damage.
 [[noreturn]] inline void unknown_version(std::span<const unsigned char> bytes,
@@ -223,6 +237,25 @@ void read_weights(const std::string& path, const std::vector<LayerRecord>& expec
   parse_weights(std::span<const unsigned char>(bytes), path, expected, params, n_params, state,
                 n_state);
 }
+
+#if defined(TG_SEPARATE_COMPILATION)
+#define TG_WEIGHTS_FILE_INSTANCES(T)                                                               \
+  TG_EXTERN_TEMPLATE std::vector<unsigned char> weights_bytes<T>(                                  \
+      const std::vector<LayerRecord>&, const T*, std::size_t, const T*, std::size_t);              \
+  TG_EXTERN_TEMPLATE void write_weights<T>(const std::string&, const std::vector<LayerRecord>&,    \
+                                           const T*, std::size_t, const T*, std::size_t);          \
+  TG_EXTERN_TEMPLATE void parse_weights<T>(std::span<const unsigned char>, const std::string&,     \
+                                           const std::vector<LayerRecord>&, T*, std::size_t, T*,   \
+                                           std::size_t, const std::string&);                       \
+  TG_EXTERN_TEMPLATE void read_weights<T>(const std::string&, const std::vector<LayerRecord>&, T*, \
+                                          std::size_t, T*, std::size_t);                           \
+  TG_EXTERN_TEMPLATE void get_model<T>(WeightsReader&, const std::string&,                         \
+                                       const std::vector<LayerRecord>&, T*, std::size_t, T*,       \
+                                       std::size_t);
+TG_WEIGHTS_FILE_INSTANCES(float)
+TG_WEIGHTS_FILE_INSTANCES(double)
+#undef TG_WEIGHTS_FILE_INSTANCES
+#endif
 
 }  // namespace detail
 }  // namespace tensorguard

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "../detail/config.hpp"
 #include "../guards/training_guards.hpp"
 #include "history.hpp"
 #include "metrics.hpp"
@@ -22,8 +23,9 @@ inline bool higher_is_better(std::string_view name) {
 }
 
 // EarlyStopping::monitor must name something fit reports.
-inline void check_monitor(const std::string& monitor, const std::vector<Metric>& metrics,
-                          std::size_t classes, bool has_accuracy) {
+#if TG_HEADER_DEFINITIONS
+TG_OUT_OF_LINE void check_monitor(const std::string& monitor, const std::vector<Metric>& metrics,
+                                  std::size_t classes, bool has_accuracy) {
   const std::string_view base =
       monitor.starts_with("val_") ? std::string_view(monitor).substr(4) : std::string_view(monitor);
   bool known = base == "loss" || (base == "accuracy" && has_accuracy);
@@ -44,6 +46,10 @@ inline void check_monitor(const std::string& monitor, const std::vector<Metric>&
                                 "', which this fit does not report; it reports " + names +
                                 " (and val_ of each with validation data)");
 }
+#else
+void check_monitor(const std::string& monitor, const std::vector<Metric>& metrics,
+                   std::size_t classes, bool has_accuracy);
+#endif
 
 template <class Buffer>
 struct BestWeights {

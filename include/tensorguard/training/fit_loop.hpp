@@ -16,6 +16,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "../detail/config.hpp"
 #include "../detail/file_io.hpp"
 #include "../losses/mean_absolute_error.hpp"
 #include "../losses/mean_squared_error.hpp"
@@ -91,7 +92,8 @@ std::vector<typename D::scalar> row_weights(const D& train, const FitOptions<D>&
   return w;
 }
 
-inline void check_checkpoint_options(const CheckpointOptions& c, bool has_validation) {
+#if TG_HEADER_DEFINITIONS
+TG_OUT_OF_LINE void check_checkpoint_options(const CheckpointOptions& c, bool has_validation) {
   if (c.path.empty()) throw std::invalid_argument("fit: FitOptions::checkpoint needs a path");
   // Found now, not after the first epoch has trained.
   for (const std::string* p : {&c.path, &c.best_path}) {
@@ -117,6 +119,9 @@ inline void check_checkpoint_options(const CheckpointOptions& c, bool has_valida
   if (!c.best_path.empty() && c.best_path == c.path)
     throw std::invalid_argument("fit: checkpoint.best_path must differ from checkpoint.path");
 }
+#else
+void check_checkpoint_options(const CheckpointOptions& c, bool has_validation);
+#endif
 inline double monitored_value(const EpochLogs& e, const std::string& monitor) {
   return monitor == "loss"       ? e.loss
          : monitor == "val_loss" ? e.val_loss

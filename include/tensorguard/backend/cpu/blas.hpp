@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "../../core/buffer.hpp"
+#include "../../detail/config.hpp"
 #include "small_gemm.hpp"
 #include "threads.hpp"
 
@@ -43,36 +44,7 @@ struct Blas {
   // convolution's weight gradient), by the inner dimension with partial sums added at the end.
   template <class T>
   void gemm(Op op_a, Op op_b, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
-            std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
-    const std::size_t parts = std::min<std::size_t>(pool_.size(), max_parts);
-    if (parts < 2 || double(m) * double(n) * double(k) < double(1 << 20)) {
-      gemm_serial(0, op_a, op_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-      return;
-    }
-    if (n >= 16 * parts) {
-      auto job = [&](unsigned p) {
-        const std::size_t c0 = n * p / parts, c1 = n * (p + 1) / parts;
-        const T* bp = op_b == Op::none ? b + c0 * ldb : b + c0;
-        gemm_serial(p, op_a, op_b, m, c1 - c0, k, alpha, a, lda, bp, ldb, beta, c + c0 * ldc, ldc);
-      };
-      pool_.run(unsigned(parts), job);
-      return;
-    }
-    auto& scratch = workspace<T>(1).partial;
-    scratch.resize(std::max(scratch.size(), m * n));
-    auto job = [&](unsigned p) {
-      const std::size_t k0 = k * p / parts, k1 = k * (p + 1) / parts;
-      const T* ap = op_a == Op::none ? a + k0 * lda : a + k0;
-      const T* bp = op_b == Op::none ? b + k0 : b + k0 * ldb;
-      if (p == 0)
-        gemm_serial(0, op_a, op_b, m, n, k1 - k0, alpha, ap, lda, bp, ldb, beta, c, ldc);
-      else
-        gemm_serial(p, op_a, op_b, m, n, k1 - k0, alpha, ap, lda, bp, ldb, T(0), scratch.data(), m);
-    };
-    pool_.run(unsigned(parts), job);
-    for (std::size_t j = 0; j < n; ++j)
-      for (std::size_t i = 0; i < m; ++i) c[j * ldc + i] += scratch[j * m + i];
-  }
+            std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc);
 
   unsigned threads() const { return pool_.size(); }
   // Threads the backend may use (default: TG_THREADS, else 1).
@@ -281,5 +253,47 @@ struct Blas {
     }
   }
 };
+
+template <class T>
+void Blas::gemm(Op op_a, Op op_b, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
+                std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
+  const std::size_t parts = std::min<std::size_t>(pool_.size(), max_parts);
+  if (parts < 2 || double(m) * double(n) * double(k) < double(1 << 20)) {
+    gemm_serial(0, op_a, op_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+  if (n >= 16 * parts) {
+    auto job = [&](unsigned p) {
+      const std::size_t c0 = n * p / parts, c1 = n * (p + 1) / parts;
+      const T* bp = op_b == Op::none ? b + c0 * ldb : b + c0;
+      gemm_serial(p, op_a, op_b, m, c1 - c0, k, alpha, a, lda, bp, ldb, beta, c + c0 * ldc, ldc);
+    };
+    pool_.run(unsigned(parts), job);
+    return;
+  }
+  auto& scratch = workspace<T>(1).partial;
+  scratch.resize(std::max(scratch.size(), m * n));
+  auto job = [&](unsigned p) {
+    const std::size_t k0 = k * p / parts, k1 = k * (p + 1) / parts;
+    const T* ap = op_a == Op::none ? a + k0 * lda : a + k0;
+    const T* bp = op_b == Op::none ? b + k0 : b + k0 * ldb;
+    if (p == 0)
+      gemm_serial(0, op_a, op_b, m, n, k1 - k0, alpha, ap, lda, bp, ldb, beta, c, ldc);
+    else
+      gemm_serial(p, op_a, op_b, m, n, k1 - k0, alpha, ap, lda, bp, ldb, T(0), scratch.data(), m);
+  };
+  pool_.run(unsigned(parts), job);
+  for (std::size_t j = 0; j < n; ++j)
+    for (std::size_t i = 0; i < m; ++i) c[j * ldc + i] += scratch[j * m + i];
+}
+
+#if defined(TG_SEPARATE_COMPILATION)
+TG_EXTERN_TEMPLATE void Blas::gemm<float>(Op, Op, std::size_t, std::size_t, std::size_t, float,
+                                          const float*, std::size_t, const float*, std::size_t,
+                                          float, float*, std::size_t);
+TG_EXTERN_TEMPLATE void Blas::gemm<double>(Op, Op, std::size_t, std::size_t, std::size_t, double,
+                                           const double*, std::size_t, const double*, std::size_t,
+                                           double, double*, std::size_t);
+#endif
 
 }  // namespace tensorguard::cpu

@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include "../../core/buffer.hpp"
+#include "../../detail/config.hpp"
 #include "../geometry.hpp"
 #include "small_gemm.hpp"
 
@@ -27,27 +28,13 @@ class Convolution {
   // column-major, the patch ordered kernel row, kernel column, channel). Stride 1 only.
   template <class T, class Winograd = MayUseWinograd>
   void convolve(const WindowGeometry& g, const T* w, const T* x, T* y, std::size_t filters,
-                std::size_t n, Winograd = {}) {
-    const std::size_t f = filters;
-    correlate<Winograd::value>(g.kernel_h, g.kernel_w, g.channels, f, x, g.in_h, g.in_w, g.pad_top,
-                               g.pad_left, g.out_h, g.out_w, y, n,
-                               [w, f](std::size_t i, std::size_t k) { return w[i + k * f]; });
-  }
+                std::size_t n, Winograd = {});
 
   // dx (n x in_h x in_w x channels) = the gradient of the inputs for output gradients dz
   // (n x out_h x out_w x filters). Stride 1 only.
   template <class T, class Winograd = MayUseWinograd>
   void convolve_input_gradient(const WindowGeometry& g, const T* w, const T* dz, T* dx,
-                               std::size_t filters, std::size_t n, Winograd = {}) {
-    std::memset(dx, 0, n * g.in_size() * sizeof(T));
-    const std::size_t f = filters, c = g.channels, last_tap = g.kernel_h * g.kernel_w - 1;
-    // Row i (input channel), column k = tap * filters + filter of the flipped, transposed kernel.
-    correlate<Winograd::value>(g.kernel_h, g.kernel_w, f, c, dz, g.out_h, g.out_w,
-                               g.kernel_h - 1 - g.pad_top, g.kernel_w - 1 - g.pad_left, g.in_h,
-                               g.in_w, dx, n, [w, f, c, last_tap](std::size_t i, std::size_t k) {
-                                 return w[k % f + ((last_tap - k / f) * c + i) * f];
-                               });
-  }
+                               std::size_t filters, std::size_t n, Winograd = {});
 
  private:
   // out (n x out_h x out_w x m) += the stride-1 correlation of src (n x src_h x src_w x ch),
@@ -438,5 +425,40 @@ struct Convolution::WinogradMatrices<4> {
                                      {1.0 / 24, -1.0 / 12, 1.0 / 6},
                                      {0, 0, 1}};
 };
+
+template <class T, class Winograd>
+void Convolution::convolve(const WindowGeometry& g, const T* w, const T* x, T* y,
+                           std::size_t filters, std::size_t n, Winograd) {
+  const std::size_t f = filters;
+  correlate<Winograd::value>(g.kernel_h, g.kernel_w, g.channels, f, x, g.in_h, g.in_w, g.pad_top,
+                             g.pad_left, g.out_h, g.out_w, y, n,
+                             [w, f](std::size_t i, std::size_t k) { return w[i + k * f]; });
+}
+
+template <class T, class Winograd>
+void Convolution::convolve_input_gradient(const WindowGeometry& g, const T* w, const T* dz, T* dx,
+                                          std::size_t filters, std::size_t n, Winograd) {
+  std::memset(dx, 0, n * g.in_size() * sizeof(T));
+  const std::size_t f = filters, c = g.channels, last_tap = g.kernel_h * g.kernel_w - 1;
+  // Row i (input channel), column k = tap * filters + filter of the flipped, transposed kernel.
+  correlate<Winograd::value>(g.kernel_h, g.kernel_w, f, c, dz, g.out_h, g.out_w,
+                             g.kernel_h - 1 - g.pad_top, g.kernel_w - 1 - g.pad_left, g.in_h,
+                             g.in_w, dx, n, [w, f, c, last_tap](std::size_t i, std::size_t k) {
+                               return w[k % f + ((last_tap - k / f) * c + i) * f];
+                             });
+}
+
+#if defined(TG_SEPARATE_COMPILATION)
+#define TG_CONVOLUTION_INSTANCES(T, Winograd)                                             \
+  TG_EXTERN_TEMPLATE void Convolution::convolve<T, Winograd>(                             \
+      const WindowGeometry&, const T*, const T*, T*, std::size_t, std::size_t, Winograd); \
+  TG_EXTERN_TEMPLATE void Convolution::convolve_input_gradient<T, Winograd>(              \
+      const WindowGeometry&, const T*, const T*, T*, std::size_t, std::size_t, Winograd);
+TG_CONVOLUTION_INSTANCES(float, std::true_type)
+TG_CONVOLUTION_INSTANCES(float, std::false_type)
+TG_CONVOLUTION_INSTANCES(double, std::true_type)
+TG_CONVOLUTION_INSTANCES(double, std::false_type)
+#undef TG_CONVOLUTION_INSTANCES
+#endif
 
 }  // namespace tensorguard::cpu

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "../../detail/config.hpp"
 #include "../../detail/part_sync.hpp"
 
 namespace tensorguard::cpu {
@@ -68,36 +69,7 @@ class WorkerPool {
 
   unsigned size() const { return unsigned(workers_.size()) + 1; }
 
-  void resize(unsigned threads) {
-    threads = std::clamp(threads, 1u, max_threads);
-    if (threads == size()) return;
-    stop_.store(true);
-    publish();
-    for (auto& w : workers_) w.join();
-    workers_.clear();
-    stop_.store(false);
-    // Workers start from the current count, so a job published before one starts is not missed.
-    const unsigned start = generation_.load();
-    workers_.reserve(threads - 1);
-    for (unsigned i = 1; i < threads; ++i) {
-      try {
-        workers_.emplace_back([this, i, start] { work(i, start); });
-      } catch (const std::exception& e) {
-        // Those already started are stopped and joined: none is left waiting on this pool.
-        const std::size_t started = workers_.size();
-        stop_.store(true);
-        publish();
-        for (auto& w : workers_) w.join();
-        workers_.clear();
-        stop_.store(false);
-        throw std::runtime_error("tensorguard: could not start worker thread " +
-                                 std::to_string(started + 1) + " of " +
-                                 std::to_string(threads - 1) + " (" + e.what() +
-                                 "); the system refuses more threads or memory for their "
-                                 "stacks. Use fewer threads (TG_THREADS or set_threads).");
-      }
-    }
-  }
+  void resize(unsigned threads);
 
   // job(part) for part in [0, parts), parts <= size(); returns when all are done.
   template <class Job>
@@ -160,5 +132,38 @@ class WorkerPool {
   void* context_ = nullptr;
   unsigned parts_ = 0;
 };
+
+#if TG_HEADER_DEFINITIONS
+TG_OUT_OF_LINE void WorkerPool::resize(unsigned threads) {
+  threads = std::clamp(threads, 1u, max_threads);
+  if (threads == size()) return;
+  stop_.store(true);
+  publish();
+  for (auto& w : workers_) w.join();
+  workers_.clear();
+  stop_.store(false);
+  // Workers start from the current count, so a job published before one starts is not missed.
+  const unsigned start = generation_.load();
+  workers_.reserve(threads - 1);
+  for (unsigned i = 1; i < threads; ++i) {
+    try {
+      workers_.emplace_back([this, i, start] { work(i, start); });
+    } catch (const std::exception& e) {
+      // Those already started are stopped and joined: none is left waiting on this pool.
+      const std::size_t started = workers_.size();
+      stop_.store(true);
+      publish();
+      for (auto& w : workers_) w.join();
+      workers_.clear();
+      stop_.store(false);
+      throw std::runtime_error("tensorguard: could not start worker thread " +
+                               std::to_string(started + 1) + " of " + std::to_string(threads - 1) +
+                               " (" + e.what() +
+                               "); the system refuses more threads or memory for their "
+                               "stacks. Use fewer threads (TG_THREADS or set_threads).");
+    }
+  }
+}
+#endif
 
 }  // namespace tensorguard::cpu

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 
+#include "../../detail/config.hpp"
 #include "../geometry.hpp"
 
 namespace tensorguard::cpu {
@@ -14,105 +15,17 @@ struct Window {
   // cols: for each sample and output position, the patch (kernel_h x kernel_w x channels)
   // as one column of a column-major (patch_size x n * out_positions) matrix. Padding reads 0.
   template <class T>
-  static void im2col(const WindowGeometry& g, const T* x, T* cols, std::size_t n) {
-    const std::size_t c = g.channels;
-    for (std::size_t s = 0; s < n; ++s) {
-      const T* img = x + s * g.in_size();
-      for (std::size_t oy = 0; oy < g.out_h; ++oy)
-        for (std::size_t ox = 0; ox < g.out_w; ++ox) {
-          for (std::size_t ky = 0; ky < g.kernel_h; ++ky) {
-            const std::ptrdiff_t iy =
-                std::ptrdiff_t(oy * g.stride_h + ky) - std::ptrdiff_t(g.pad_top);
-            T* dst = cols + ky * g.kernel_w * c;
-            if (iy < 0 || iy >= std::ptrdiff_t(g.in_h)) {
-              std::memset(dst, 0, g.kernel_w * c * sizeof(T));
-              continue;
-            }
-            const std::ptrdiff_t ix0 = std::ptrdiff_t(ox * g.stride_w) - std::ptrdiff_t(g.pad_left);
-            if (ix0 >= 0 && ix0 + std::ptrdiff_t(g.kernel_w) <= std::ptrdiff_t(g.in_w)) {
-              std::memcpy(dst, img + (std::size_t(iy) * g.in_w + std::size_t(ix0)) * c,
-                          g.kernel_w * c * sizeof(T));
-              continue;
-            }
-            for (std::size_t kx = 0; kx < g.kernel_w; ++kx) {
-              const std::ptrdiff_t ix = ix0 + std::ptrdiff_t(kx);
-              if (ix < 0 || ix >= std::ptrdiff_t(g.in_w))
-                std::memset(dst + kx * c, 0, c * sizeof(T));
-              else
-                std::memcpy(dst + kx * c, img + (std::size_t(iy) * g.in_w + std::size_t(ix)) * c,
-                            c * sizeof(T));
-            }
-          }
-          cols += g.patch_size();
-        }
-    }
-  }
+  static void im2col(const WindowGeometry& g, const T* x, T* cols, std::size_t n);
 
   // The adjoint of im2col: dx = sum of every patch gradient back into its pixels.
   template <class T>
-  static void col2im(const WindowGeometry& g, const T* cols, T* dx, std::size_t n) {
-    const std::size_t c = g.channels;
-    std::memset(dx, 0, n * g.in_size() * sizeof(T));
-    for (std::size_t s = 0; s < n; ++s) {
-      T* img = dx + s * g.in_size();
-      for (std::size_t oy = 0; oy < g.out_h; ++oy)
-        for (std::size_t ox = 0; ox < g.out_w; ++ox) {
-          for (std::size_t ky = 0; ky < g.kernel_h; ++ky) {
-            const std::ptrdiff_t iy =
-                std::ptrdiff_t(oy * g.stride_h + ky) - std::ptrdiff_t(g.pad_top);
-            if (iy < 0 || iy >= std::ptrdiff_t(g.in_h)) continue;
-            for (std::size_t kx = 0; kx < g.kernel_w; ++kx) {
-              const std::ptrdiff_t ix =
-                  std::ptrdiff_t(ox * g.stride_w + kx) - std::ptrdiff_t(g.pad_left);
-              if (ix < 0 || ix >= std::ptrdiff_t(g.in_w)) continue;
-              T* dst = img + (std::size_t(iy) * g.in_w + std::size_t(ix)) * c;
-              const T* src = cols + (ky * g.kernel_w + kx) * c;
-              for (std::size_t ch = 0; ch < c; ++ch) dst[ch] += src[ch];
-            }
-          }
-          cols += g.patch_size();
-        }
-    }
-  }
+  static void col2im(const WindowGeometry& g, const T* cols, T* dx, std::size_t n);
 
   // Max pooling; argmax keeps, per output, the input offset (within the sample) that won.
   // Padded positions never win (TensorFlow's rule).
   template <class T>
   static void max_pool_forward(const WindowGeometry& g, const T* x, T* y, std::uint32_t* argmax,
-                               std::size_t n) {
-    const std::size_t c = g.channels;
-    if (g.pad_top == 0 && g.pad_left == 0 && (g.out_h - 1) * g.stride_h + g.kernel_h <= g.in_h &&
-        (g.out_w - 1) * g.stride_w + g.kernel_w <= g.in_w) {
-      max_pool_forward_inside(g, x, y, argmax, n);
-      return;
-    }
-    for (std::size_t s = 0; s < n; ++s) {
-      const T* img = x + s * g.in_size();
-      for (std::size_t oy = 0; oy < g.out_h; ++oy)
-        for (std::size_t ox = 0; ox < g.out_w; ++ox, y += c, argmax += c) {
-          for (std::size_t ch = 0; ch < c; ++ch) {
-            y[ch] = -std::numeric_limits<T>::infinity();
-            argmax[ch] = 0;
-          }
-          for (std::size_t ky = 0; ky < g.kernel_h; ++ky) {
-            const std::ptrdiff_t iy =
-                std::ptrdiff_t(oy * g.stride_h + ky) - std::ptrdiff_t(g.pad_top);
-            if (iy < 0 || iy >= std::ptrdiff_t(g.in_h)) continue;
-            for (std::size_t kx = 0; kx < g.kernel_w; ++kx) {
-              const std::ptrdiff_t ix =
-                  std::ptrdiff_t(ox * g.stride_w + kx) - std::ptrdiff_t(g.pad_left);
-              if (ix < 0 || ix >= std::ptrdiff_t(g.in_w)) continue;
-              const std::size_t base = (std::size_t(iy) * g.in_w + std::size_t(ix)) * c;
-              for (std::size_t ch = 0; ch < c; ++ch)
-                if (img[base + ch] > y[ch]) {
-                  y[ch] = img[base + ch];
-                  argmax[ch] = std::uint32_t(base + ch);
-                }
-            }
-          }
-        }
-    }
-  }
+                               std::size_t n);
   // Every window inside the image (no padding): no bounds checks, and the channel loop keeps the
   // running maximum and its index in registers with selects, so it vectorises.
   template <class T>
@@ -143,23 +56,7 @@ struct Window {
 
   template <class T>
   static void max_pool_backward(const WindowGeometry& g, const T* dy, const std::uint32_t* argmax,
-                                T* dx, std::size_t n) {
-    // Tiles: stride = kernel, no padding, and no window over the bottom or right edge (Same
-    // padding puts its extra row and column there, with pad_top and pad_left 0).
-    if (g.pad_top == 0 && g.pad_left == 0 && g.stride_h == g.kernel_h && g.stride_w == g.kernel_w &&
-        g.out_h * g.kernel_h <= g.in_h && g.out_w * g.kernel_w <= g.in_w) {
-      max_pool_backward_tiled(g, dy, argmax, dx, n);
-      return;
-    }
-    std::memset(dx, 0, n * g.in_size() * sizeof(T));
-    const std::size_t per_sample = g.out_positions() * g.channels;
-    for (std::size_t s = 0; s < n; ++s) {
-      T* img = dx + s * g.in_size();
-      for (std::size_t i = 0; i < per_sample; ++i) img[argmax[i]] += dy[i];
-      dy += per_sample;
-      argmax += per_sample;
-    }
-  }
+                                T* dx, std::size_t n);
 
   // Windows that tile the image (stride = kernel, no padding): per band of kernel_h input rows,
   // zero the band (it is in L1) and put each winner's gradient in. Branch-free: a select per
@@ -183,53 +80,17 @@ struct Window {
 
   // Average pooling over the valid (unpadded) pixels of each window, as TensorFlow does.
   template <class T>
-  static void avg_pool_forward(const WindowGeometry& g, const T* x, T* y, std::size_t n) {
-    window_walk(
-        g, n,
-        [&](std::size_t s, std::size_t out, std::size_t in, T inv_count) {
-          const std::size_t c = g.channels;
-          for (std::size_t ch = 0; ch < c; ++ch)
-            y[s * g.out_positions() * c + out * c + ch] += x[s * g.in_size() + in + ch] * inv_count;
-        },
-        [&](std::size_t total) { std::memset(y, 0, total * sizeof(T)); }, T{});
-  }
+  static void avg_pool_forward(const WindowGeometry& g, const T* x, T* y, std::size_t n);
   template <class T>
-  static void avg_pool_backward(const WindowGeometry& g, const T* dy, T* dx, std::size_t n) {
-    std::memset(dx, 0, n * g.in_size() * sizeof(T));
-    window_walk(
-        g, n,
-        [&](std::size_t s, std::size_t out, std::size_t in, T inv_count) {
-          const std::size_t c = g.channels;
-          for (std::size_t ch = 0; ch < c; ++ch)
-            dx[s * g.in_size() + in + ch] +=
-                dy[s * g.out_positions() * c + out * c + ch] * inv_count;
-        },
-        [](std::size_t) {}, T{});
-  }
+  static void avg_pool_backward(const WindowGeometry& g, const T* dy, T* dx, std::size_t n);
 
   // y[s, c] = mean over pixels of x[s, :, :, c]
   template <class T>
   static void global_avg_pool_forward(const T* x, T* y, std::size_t pixels, std::size_t channels,
-                                      std::size_t n) {
-    const T inv = T(1) / T(pixels);
-    for (std::size_t s = 0; s < n; ++s) {
-      T* out = y + s * channels;
-      std::memset(out, 0, channels * sizeof(T));
-      const T* img = x + s * pixels * channels;
-      for (std::size_t p = 0; p < pixels; ++p)
-        for (std::size_t ch = 0; ch < channels; ++ch) out[ch] += img[p * channels + ch];
-      for (std::size_t ch = 0; ch < channels; ++ch) out[ch] *= inv;
-    }
-  }
+                                      std::size_t n);
   template <class T>
   static void global_avg_pool_backward(const T* dy, T* dx, std::size_t pixels, std::size_t channels,
-                                       std::size_t n) {
-    const T inv = T(1) / T(pixels);
-    for (std::size_t s = 0; s < n; ++s)
-      for (std::size_t p = 0; p < pixels; ++p)
-        for (std::size_t ch = 0; ch < channels; ++ch)
-          dx[(s * pixels + p) * channels + ch] = dy[s * channels + ch] * inv;
-  }
+                                       std::size_t n);
 
  private:
   // Calls visit(sample, out_position, in_pixel_offset, 1 / valid_pixels) for each valid pixel.
@@ -255,5 +116,218 @@ struct Window {
         }
   }
 };
+
+template <class T>
+void Window::im2col(const WindowGeometry& g, const T* x, T* cols, std::size_t n) {
+  const std::size_t c = g.channels;
+  for (std::size_t s = 0; s < n; ++s) {
+    const T* img = x + s * g.in_size();
+    for (std::size_t oy = 0; oy < g.out_h; ++oy)
+      for (std::size_t ox = 0; ox < g.out_w; ++ox) {
+        for (std::size_t ky = 0; ky < g.kernel_h; ++ky) {
+          const std::ptrdiff_t iy =
+              std::ptrdiff_t(oy * g.stride_h + ky) - std::ptrdiff_t(g.pad_top);
+          T* dst = cols + ky * g.kernel_w * c;
+          if (iy < 0 || iy >= std::ptrdiff_t(g.in_h)) {
+            std::memset(dst, 0, g.kernel_w * c * sizeof(T));
+            continue;
+          }
+          const std::ptrdiff_t ix0 = std::ptrdiff_t(ox * g.stride_w) - std::ptrdiff_t(g.pad_left);
+          if (ix0 >= 0 && ix0 + std::ptrdiff_t(g.kernel_w) <= std::ptrdiff_t(g.in_w)) {
+            std::memcpy(dst, img + (std::size_t(iy) * g.in_w + std::size_t(ix0)) * c,
+                        g.kernel_w * c * sizeof(T));
+            continue;
+          }
+          for (std::size_t kx = 0; kx < g.kernel_w; ++kx) {
+            const std::ptrdiff_t ix = ix0 + std::ptrdiff_t(kx);
+            if (ix < 0 || ix >= std::ptrdiff_t(g.in_w))
+              std::memset(dst + kx * c, 0, c * sizeof(T));
+            else
+              std::memcpy(dst + kx * c, img + (std::size_t(iy) * g.in_w + std::size_t(ix)) * c,
+                          c * sizeof(T));
+          }
+        }
+        cols += g.patch_size();
+      }
+  }
+}
+
+template <class T>
+void Window::col2im(const WindowGeometry& g, const T* cols, T* dx, std::size_t n) {
+  const std::size_t c = g.channels;
+  std::memset(dx, 0, n * g.in_size() * sizeof(T));
+  for (std::size_t s = 0; s < n; ++s) {
+    T* img = dx + s * g.in_size();
+    for (std::size_t oy = 0; oy < g.out_h; ++oy)
+      for (std::size_t ox = 0; ox < g.out_w; ++ox) {
+        for (std::size_t ky = 0; ky < g.kernel_h; ++ky) {
+          const std::ptrdiff_t iy =
+              std::ptrdiff_t(oy * g.stride_h + ky) - std::ptrdiff_t(g.pad_top);
+          if (iy < 0 || iy >= std::ptrdiff_t(g.in_h)) continue;
+          for (std::size_t kx = 0; kx < g.kernel_w; ++kx) {
+            const std::ptrdiff_t ix =
+                std::ptrdiff_t(ox * g.stride_w + kx) - std::ptrdiff_t(g.pad_left);
+            if (ix < 0 || ix >= std::ptrdiff_t(g.in_w)) continue;
+            T* dst = img + (std::size_t(iy) * g.in_w + std::size_t(ix)) * c;
+            const T* src = cols + (ky * g.kernel_w + kx) * c;
+            for (std::size_t ch = 0; ch < c; ++ch) dst[ch] += src[ch];
+          }
+        }
+        cols += g.patch_size();
+      }
+  }
+}
+
+template <class T>
+void Window::max_pool_forward(const WindowGeometry& g, const T* x, T* y, std::uint32_t* argmax,
+                              std::size_t n) {
+  const std::size_t c = g.channels;
+  if (g.pad_top == 0 && g.pad_left == 0 && (g.out_h - 1) * g.stride_h + g.kernel_h <= g.in_h &&
+      (g.out_w - 1) * g.stride_w + g.kernel_w <= g.in_w) {
+    max_pool_forward_inside(g, x, y, argmax, n);
+    return;
+  }
+  for (std::size_t s = 0; s < n; ++s) {
+    const T* img = x + s * g.in_size();
+    for (std::size_t oy = 0; oy < g.out_h; ++oy)
+      for (std::size_t ox = 0; ox < g.out_w; ++ox, y += c, argmax += c) {
+        for (std::size_t ch = 0; ch < c; ++ch) {
+          y[ch] = -std::numeric_limits<T>::infinity();
+          argmax[ch] = 0;
+        }
+        for (std::size_t ky = 0; ky < g.kernel_h; ++ky) {
+          const std::ptrdiff_t iy =
+              std::ptrdiff_t(oy * g.stride_h + ky) - std::ptrdiff_t(g.pad_top);
+          if (iy < 0 || iy >= std::ptrdiff_t(g.in_h)) continue;
+          for (std::size_t kx = 0; kx < g.kernel_w; ++kx) {
+            const std::ptrdiff_t ix =
+                std::ptrdiff_t(ox * g.stride_w + kx) - std::ptrdiff_t(g.pad_left);
+            if (ix < 0 || ix >= std::ptrdiff_t(g.in_w)) continue;
+            const std::size_t base = (std::size_t(iy) * g.in_w + std::size_t(ix)) * c;
+            for (std::size_t ch = 0; ch < c; ++ch)
+              if (img[base + ch] > y[ch]) {
+                y[ch] = img[base + ch];
+                argmax[ch] = std::uint32_t(base + ch);
+              }
+          }
+        }
+      }
+  }
+}
+
+template <class T>
+void Window::max_pool_backward(const WindowGeometry& g, const T* dy, const std::uint32_t* argmax,
+                               T* dx, std::size_t n) {
+  // Tiles: stride = kernel, no padding, and no window over the bottom or right edge (Same
+  // padding puts its extra row and column there, with pad_top and pad_left 0).
+  if (g.pad_top == 0 && g.pad_left == 0 && g.stride_h == g.kernel_h && g.stride_w == g.kernel_w &&
+      g.out_h * g.kernel_h <= g.in_h && g.out_w * g.kernel_w <= g.in_w) {
+    max_pool_backward_tiled(g, dy, argmax, dx, n);
+    return;
+  }
+  std::memset(dx, 0, n * g.in_size() * sizeof(T));
+  const std::size_t per_sample = g.out_positions() * g.channels;
+  for (std::size_t s = 0; s < n; ++s) {
+    T* img = dx + s * g.in_size();
+    for (std::size_t i = 0; i < per_sample; ++i) img[argmax[i]] += dy[i];
+    dy += per_sample;
+    argmax += per_sample;
+  }
+}
+
+template <class T>
+void Window::avg_pool_forward(const WindowGeometry& g, const T* x, T* y, std::size_t n) {
+  window_walk(
+      g, n,
+      [&](std::size_t s, std::size_t out, std::size_t in, T inv_count) {
+        const std::size_t c = g.channels;
+        for (std::size_t ch = 0; ch < c; ++ch)
+          y[s * g.out_positions() * c + out * c + ch] += x[s * g.in_size() + in + ch] * inv_count;
+      },
+      [&](std::size_t total) { std::memset(y, 0, total * sizeof(T)); }, T{});
+}
+
+template <class T>
+void Window::avg_pool_backward(const WindowGeometry& g, const T* dy, T* dx, std::size_t n) {
+  std::memset(dx, 0, n * g.in_size() * sizeof(T));
+  window_walk(
+      g, n,
+      [&](std::size_t s, std::size_t out, std::size_t in, T inv_count) {
+        const std::size_t c = g.channels;
+        for (std::size_t ch = 0; ch < c; ++ch)
+          dx[s * g.in_size() + in + ch] += dy[s * g.out_positions() * c + out * c + ch] * inv_count;
+      },
+      [](std::size_t) {}, T{});
+}
+
+template <class T>
+void Window::global_avg_pool_forward(const T* x, T* y, std::size_t pixels, std::size_t channels,
+                                     std::size_t n) {
+  const T inv = T(1) / T(pixels);
+  for (std::size_t s = 0; s < n; ++s) {
+    T* out = y + s * channels;
+    std::memset(out, 0, channels * sizeof(T));
+    const T* img = x + s * pixels * channels;
+    for (std::size_t p = 0; p < pixels; ++p)
+      for (std::size_t ch = 0; ch < channels; ++ch) out[ch] += img[p * channels + ch];
+    for (std::size_t ch = 0; ch < channels; ++ch) out[ch] *= inv;
+  }
+}
+
+template <class T>
+void Window::global_avg_pool_backward(const T* dy, T* dx, std::size_t pixels, std::size_t channels,
+                                      std::size_t n) {
+  const T inv = T(1) / T(pixels);
+  for (std::size_t s = 0; s < n; ++s)
+    for (std::size_t p = 0; p < pixels; ++p)
+      for (std::size_t ch = 0; ch < channels; ++ch)
+        dx[(s * pixels + p) * channels + ch] = dy[s * channels + ch] * inv;
+}
+
+#if defined(TG_SEPARATE_COMPILATION)
+TG_EXTERN_TEMPLATE void Window::im2col<float>(const WindowGeometry& g, const float* x, float* cols,
+                                              std::size_t n);
+TG_EXTERN_TEMPLATE void Window::im2col<double>(const WindowGeometry& g, const double* x,
+                                               double* cols, std::size_t n);
+TG_EXTERN_TEMPLATE void Window::col2im<float>(const WindowGeometry& g, const float* cols, float* dx,
+                                              std::size_t n);
+TG_EXTERN_TEMPLATE void Window::col2im<double>(const WindowGeometry& g, const double* cols,
+                                               double* dx, std::size_t n);
+TG_EXTERN_TEMPLATE void Window::max_pool_forward<float>(const WindowGeometry& g, const float* x,
+                                                        float* y, std::uint32_t* argmax,
+                                                        std::size_t n);
+TG_EXTERN_TEMPLATE void Window::max_pool_forward<double>(const WindowGeometry& g, const double* x,
+                                                         double* y, std::uint32_t* argmax,
+                                                         std::size_t n);
+TG_EXTERN_TEMPLATE void Window::max_pool_backward<float>(const WindowGeometry& g, const float* dy,
+                                                         const std::uint32_t* argmax, float* dx,
+                                                         std::size_t n);
+TG_EXTERN_TEMPLATE void Window::max_pool_backward<double>(const WindowGeometry& g, const double* dy,
+                                                          const std::uint32_t* argmax, double* dx,
+                                                          std::size_t n);
+TG_EXTERN_TEMPLATE void Window::avg_pool_forward<float>(const WindowGeometry& g, const float* x,
+                                                        float* y, std::size_t n);
+TG_EXTERN_TEMPLATE void Window::avg_pool_forward<double>(const WindowGeometry& g, const double* x,
+                                                         double* y, std::size_t n);
+TG_EXTERN_TEMPLATE void Window::avg_pool_backward<float>(const WindowGeometry& g, const float* dy,
+                                                         float* dx, std::size_t n);
+TG_EXTERN_TEMPLATE void Window::avg_pool_backward<double>(const WindowGeometry& g, const double* dy,
+                                                          double* dx, std::size_t n);
+TG_EXTERN_TEMPLATE void Window::global_avg_pool_forward<float>(const float* x, float* y,
+                                                               std::size_t pixels,
+                                                               std::size_t channels, std::size_t n);
+TG_EXTERN_TEMPLATE void Window::global_avg_pool_forward<double>(const double* x, double* y,
+                                                                std::size_t pixels,
+                                                                std::size_t channels,
+                                                                std::size_t n);
+TG_EXTERN_TEMPLATE void Window::global_avg_pool_backward<float>(const float* dy, float* dx,
+                                                                std::size_t pixels,
+                                                                std::size_t channels,
+                                                                std::size_t n);
+TG_EXTERN_TEMPLATE void Window::global_avg_pool_backward<double>(const double* dy, double* dx,
+                                                                 std::size_t pixels,
+                                                                 std::size_t channels,
+                                                                 std::size_t n);
+#endif
 
 }  // namespace tensorguard::cpu
