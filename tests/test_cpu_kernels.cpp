@@ -71,9 +71,10 @@ template <class T>
 void check_products(tg::Cpu& backend, double tolerance) {
   tg::Rng rng(7);
   // Rows and inner lengths around the kernel's tile edges (8, 16, 32 and 64 values) and its
-  // 256-long inner blocks; columns around its 6, 12, 14 and 24-column tiles.
+  // 256-long inner blocks; columns around its 6, 12, 14 and 24-column tiles and the 4- and
+  // 8-column tiles of the last columns (18, 22, 32: 14 + 4, 14 + 8, 14 + 14 + 4 or 24 + 8).
   const std::size_t rows[] = {1, 7, 9, 16, 17, 33, 64, 65, 144};
-  const std::size_t columns[] = {1, 2, 13, 14, 25, 49};
+  const std::size_t columns[] = {1, 2, 13, 14, 18, 22, 25, 32, 49};
   const std::size_t inner[] = {1, 9, 64, 257, 600};
   int checked = 0;
   for (std::size_t m : rows)

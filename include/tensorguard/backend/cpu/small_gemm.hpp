@@ -165,22 +165,32 @@ void multiply(std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, 
       pack_a(packed, rows, m, m0, mc, k0, kc,
              [&](std::size_t i, std::size_t kk) { return a[i * a_row + kk * a_col]; });
       T* b_edge = packed + tiles * rows * kc;
-      for (std::size_t j0 = 0; j0 < n; j0 += std::size_t(Columns)) {
-        const std::size_t live_columns = std::min<std::size_t>(Columns, n - j0);
+      // Tiles of Columns columns, then the last columns in a tile of 4, 8 or Columns: 32
+      // columns (a batch of 64 split over two threads) fill 14 + 14 + 4 instead of 3 x 14.
+      auto run_tiles = [&]<int Width>(std::size_t j0, std::size_t live_columns) {
         TileB<T> tile{b + k0 * b_row + j0 * b_col, b_row, b_col, kc, 1, &no_offset};
-        if (live_columns < std::size_t(Columns)) {  // the last columns, zeros beyond n
+        if (live_columns < std::size_t(Width)) {  // zeros beyond n
           for (std::size_t kk = 0; kk < kc; ++kk)
-            for (std::size_t j = 0; j < std::size_t(Columns); ++j)
-              b_edge[kk * Columns + j] = j < live_columns ? tile.b[kk * b_row + j * b_col] : T(0);
-          tile.b = b_edge, tile.k_step = std::size_t(Columns), tile.j_step = 1;
+            for (std::size_t j = 0; j < std::size_t(Width); ++j)
+              b_edge[kk * Width + j] = j < live_columns ? tile.b[kk * b_row + j * b_col] : T(0);
+          tile.b = b_edge, tile.k_step = std::size_t(Width), tile.j_step = 1;
         }
         for (std::size_t t = 0; t < tiles; ++t) {
-          for (std::size_t j = 0; j < std::size_t(Columns); ++j)
+          for (std::size_t j = 0; j < std::size_t(Width); ++j)
             dst[j] = j < live_columns ? c + m0 + t * rows + (j0 + j) * ldc : nullptr;
-          micro_kernel<T, Vectors, Columns>(packed + t * rows * kc, tile, dst, alpha,
-                                            std::min(rows, mc - t * rows));
+          micro_kernel<T, Vectors, Width>(packed + t * rows * kc, tile, dst, alpha,
+                                          std::min(rows, mc - t * rows));
         }
-      }
+      };
+      std::size_t j0 = 0;
+      for (; j0 + std::size_t(Columns) <= n; j0 += std::size_t(Columns))
+        run_tiles.template operator()<Columns>(j0, std::size_t(Columns));
+      if (const std::size_t last = n - j0; last > 8)
+        run_tiles.template operator()<Columns>(j0, last);
+      else if (last > 4)
+        run_tiles.template operator()<std::min(8, Columns)>(j0, last);
+      else if (last > 0)
+        run_tiles.template operator()<std::min(4, Columns)>(j0, last);
     }
   }
 }
