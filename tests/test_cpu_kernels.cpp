@@ -199,7 +199,7 @@ void check_direct_convolutions(double tolerance) {
       {3, 3, 4, 5, 5, 6, tg::Padding::same},
       {26, 25, 9, 7, 1, 20, tg::Padding::valid},
       {5, 5, 300, 3, 3, 12, tg::Padding::same},
-      // 3x3 with 16 or more channels and filters and 512 or more outputs per call (Winograd in
+      // 3x3 with 16 or more channels and filters and 64 or more outputs per call (Winograd in
       // float, F(4x4) on 28 x 28 and 31 x 30, F(2x2) on the rest): output sizes that leave the last
       // row or column of tiles partly outside, channels past a vector, filters past one and two row
       // tiles.
@@ -271,4 +271,42 @@ TEST_CASE("Max pooling's gradient goes to each window's winner and nowhere else"
       worst = std::max(worst, std::abs(double(dx[i]) - expected[i]));
     CHECK(worst < 1e-6);
   }
+}
+
+TEST_CASE("Winograd's kept kernel transforms follow the weights they were made from") {
+  // One 14 x 14 image through 3x3 layers of 32 channels takes Winograd's path with the kernel's
+  // transform kept between calls: each call must compute with the weights it is given, whether
+  // they are the same array changed in place, another layer's, or the input gradient's.
+  tg::Cpu cpu(1);
+  tg::Rng rng(9);
+  const auto g = tg::make_window_geometry(14, 14, 32, 3, 3, 1, 1, tg::Padding::same);
+  const std::size_t f = 32, n = 1;
+  auto random = [&](std::size_t size) {
+    std::vector<float> v(size);
+    for (auto& e : v) e = float(rng.uniform(-1.0, 1.0));
+    return v;
+  };
+  std::vector<float> first = random(f * g.patch_size()), second = random(f * g.patch_size());
+  const std::vector<float> x = random(g.in_size()), dz = random(g.out_positions() * f);
+  const std::vector<float> zeros(g.out_positions() * f, 0.0f);
+  auto forward = [&](std::vector<float>& w) {
+    std::vector<float> y = zeros;
+    cpu.convolve(g, w.data(), x.data(), y.data(), f, n);
+    return largest_difference(y, convolve_via_patches(cpu, g, w, x, zeros, f, n));
+  };
+  auto backward = [&](std::vector<float>& w) {
+    std::vector<float> dx(x.size());
+    cpu.convolve_input_gradient(g, w.data(), dz.data(), dx.data(), f, n);
+    return largest_difference(dx, input_gradient_via_patches(cpu, g, w, dz, f, n));
+  };
+  CHECK(forward(first) < 2e-5);
+  CHECK(forward(first) < 2e-5);  // the kept transform
+  first[7] += 0.5f;              // one weight changed in place, as a training step does
+  CHECK(forward(first) < 2e-5);
+  CHECK(forward(second) < 2e-5);  // another layer
+  CHECK(forward(first) < 2e-5);
+  CHECK(backward(first) < 2e-5);  // the same weights, transposed and flipped
+  first.assign(first.size(), 0.25f);
+  CHECK(forward(first) < 2e-5);
+  CHECK(backward(first) < 2e-5);
 }

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstring>
 #include <type_traits>
+#include <vector>
 
 #include "../../core/buffer.hpp"
 #include "../../detail/config.hpp"
@@ -43,7 +44,8 @@ class Convolution {
   template <bool Winograd, class T, class Element>
   void correlate(std::size_t kh, std::size_t kw, std::size_t ch, std::size_t m, const T* src,
                  std::size_t src_h, std::size_t src_w, std::size_t top, std::size_t left,
-                 std::size_t out_h, std::size_t out_w, T* out, std::size_t n, Element element) {
+                 std::size_t out_h, std::size_t out_w, T* out, std::size_t n, Element element,
+                 const T* source, bool flipped) {
     // Float only: double models are for exact checks (finite differences), where the GEMM's
     // rounding is the reference, and compiling Winograd twice doubled its compile time.
     if constexpr (Winograd && std::is_same_v<T, float>)
@@ -51,13 +53,6 @@ class Convolution {
         // Both paths' scratch sized on every call (n = 0 computes nothing), so a smaller last
         // micro-batch that takes the other path allocates nothing.
         const bool wide = winograd_pays<T>(ch, m, n * out_h * out_w);
-        // The kernel as Winograd reads it (filter, tap, channel), so that its code does not
-        // depend on the caller's layout: one instance per tile size instead of one per caller.
-        auto& taps = workspace<T>().taps;
-        taps.resize(std::max(taps.size(), m * 9 * ch));
-        if (wide)
-          for (std::size_t i = 0; i < m; ++i)
-            for (std::size_t k = 0; k < 9 * ch; ++k) taps[i * 9 * ch + k] = element(i, k);
         if (m <= small_gemm::lanes<T>)
           run<T, 1>(kh, kw, ch, m, src, src_h, src_w, top, left, out_h, out_w, out, wide ? 0 : n,
                     element);
@@ -67,12 +62,12 @@ class Convolution {
         // F(4x4) where its tiles cover the image with at most 1/8 to spare (28 x 28: none;
         // 14 x 14: 31 %, where F(2x2) measured 1.16x faster), else F(2x2).
         const std::size_t covered = 16 * ((out_h + 3) / 4) * ((out_w + 3) / 4);
-        if (8 * covered <= 9 * out_h * out_w)
-          winograd<T, 4>(ch, m, src, src_h, src_w, top, left, out_h, out_w, out, wide ? n : 0,
-                         taps.data());
+        const bool four = 8 * covered <= 9 * out_h * out_w;
+        const T* u = wide ? transformed_kernel(four, m, ch, source, flipped, element) : nullptr;
+        if (four)
+          winograd<T, 4>(ch, m, src, src_h, src_w, top, left, out_h, out_w, out, wide ? n : 0, u);
         else
-          winograd<T, 2>(ch, m, src, src_h, src_w, top, left, out_h, out_w, out, wide ? n : 0,
-                         taps.data());
+          winograd<T, 2>(ch, m, src, src_h, src_w, top, left, out_h, out_w, out, wide ? n : 0, u);
         return;
       }
     if (m <= small_gemm::lanes<T>)
@@ -148,20 +143,22 @@ class Convolution {
 
   // When it pays (measured on AVX-512, 1 thread, against the direct convolution): channels and
   // filters at least a vector wide (narrower transforms run in scalar code: 8 channels were 18 %
-  // slower) and 512 outputs per call (the kernel's transform is per call: one 14 x 14 x 32 -> 32
-  // image took 45 us against 38). At batch 64: 28 x 28 x 16 -> 16 1.53x faster (F(4x4)),
-  // 14 x 14 x 32 -> 32 1.70x (F(2x2)).
+  // slower) and 64 outputs per call. With the kernel's transform kept between calls
+  // (transformed_kernel), one image: 14 x 14 x 32 -> 32 (Same) 25-32 us against 38-40 direct,
+  // 14 x 14 x 32 -> 64 53-57 against 75-80, 13 x 13 x 32 -> 64 (Valid, 121 outputs) 37-45
+  // against 52-57, 11 x 11 x 32 -> 32 (81) 15-19 against 19-21; 9 x 9 x 32 -> 32 (49) 14-17
+  // against 12-14 and 7 x 7 x 64 -> 64 (49) 52-64 against 49-54 stay direct. At batch 64:
+  // 28 x 28 x 16 -> 16 1.53x faster (F(4x4)), 14 x 14 x 32 -> 32 1.70x (F(2x2)).
   template <class T>
   static constexpr bool winograd_pays(std::size_t ch, std::size_t m, std::size_t outputs) {
-    return ch >= small_gemm::lanes<T> && m >= small_gemm::lanes<T> && outputs >= 512;
+    return ch >= small_gemm::lanes<T> && m >= small_gemm::lanes<T> && outputs >= 64;
   }
 
-  // taps: the kernel, filter by filter, each 9 taps (row-major) of ch channels.
+  // u: the transformed kernel (transform_kernel), read when n > 0.
   template <class T, std::size_t Out>
   void winograd(std::size_t ch, std::size_t m, const T* src, std::size_t src_h, std::size_t src_w,
                 std::size_t top, std::size_t left, std::size_t out_h, std::size_t out_w, T* out,
-                std::size_t n, const T* taps) {
-    using W = WinogradMatrices<Out>;
+                std::size_t n, const T* u) {
     constexpr std::size_t Tile = Out + 2, E = Tile * Tile;  // E: elements of a transformed tile
     // The GEMM kernel's tiles: one vector of rows for up to a vector of filters, else two.
     constexpr int Columns = small_gemm::columns_for<1>;  // the most of both
@@ -176,38 +173,12 @@ class Convolution {
     const std::size_t u_stride = row_tiles * rows * ch, stride = (block + Columns) * ch;
     auto& ws = workspace<T>();
     ws.padded.resize(std::max(ws.padded.size(), padded_h * padded_w * ch));
-    ws.packed.resize(std::max(ws.packed.size(), E * u_stride));
     // V keeps Columns tiles of zeros after a block: the kernel reads whole column tiles.
     ws.transformed.resize(std::max(ws.transformed.size(), E * stride));
     ws.products.resize(std::max(ws.products.size(), E * block * m));
-    ws.kernel.resize(std::max(ws.kernel.size(), E * m * ch));
     if (n == 0) return;
-    T* packed = ws.packed.data();
     T* v = ws.transformed.data();
     T* products = ws.products.data();
-    // U = G g G^T per (filter, channel) into `kernel` (E values each), then packed per element
-    // as the kernel's A (m x ch): tile i / rows, column c, row i % rows, as pack_a lays it out.
-    T* kernel = ws.kernel.data();
-    for (std::size_t i = 0; i < m; ++i)
-      for (std::size_t c = 0; c < ch; ++c) {
-        T g[3][3], gg[Tile][3];
-        for (std::size_t t = 0; t < 9; ++t) g[t / 3][t % 3] = taps[(i * 9 + t) * ch + c];
-        for (std::size_t a = 0; a < Tile; ++a)
-          for (std::size_t x = 0; x < 3; ++x)
-            gg[a][x] = T(W::G[a][0]) * g[0][x] + T(W::G[a][1]) * g[1][x] + T(W::G[a][2]) * g[2][x];
-        T* u = kernel + (i * ch + c) * E;
-        for (std::size_t a = 0; a < Tile; ++a)
-          for (std::size_t b = 0; b < Tile; ++b)
-            u[a * Tile + b] =
-                T(W::G[b][0]) * gg[a][0] + T(W::G[b][1]) * gg[a][1] + T(W::G[b][2]) * gg[a][2];
-      }
-    for (std::size_t e = 0; e < E; ++e) {
-      T* to = packed + e * u_stride;
-      for (std::size_t r0 = 0; r0 < m; r0 += rows)
-        for (std::size_t c = 0; c < ch; ++c, to += rows)
-          for (std::size_t i = 0; i < rows; ++i)
-            to[i] = r0 + i < m ? kernel[((r0 + i) * ch + c) * E + e] : T(0);
-    }
     const std::size_t no_offset = 0;
     const std::size_t row = padded_w * ch;
     // The kernel reads whole column tiles: the columns after the last tile are zeros.
@@ -241,7 +212,7 @@ class Convolution {
                 for (std::size_t j = 0; j < std::size_t(TileColumns); ++j)
                   dst[j] = j0 + j < count ? me + (j0 + j) * m + rt * rows : nullptr;
                 small_gemm::micro_kernel<T, Vectors, TileColumns, false>(
-                    packed + e * u_stride + rt * rows * ch, tile, dst, T(1),
+                    u + e * u_stride + rt * rows * ch, tile, dst, T(1),
                     std::min(rows, m - rt * rows));
               }
             }
@@ -263,6 +234,80 @@ class Convolution {
           });
         }
       }
+    }
+  }
+
+  // The kernel as Winograd's products read it, kept per layer (source: the layer's weights;
+  // flipped: the input gradient's transposed kernel) with a copy of the weights it came from: a
+  // call whose weights equal that copy reuses it. Predicting single images then skips the
+  // transform (one 14 x 14 x 32 -> 32 image: 45 us with it against 38 direct); a training step,
+  // whose weights changed, redoes it into the same buffers (no allocation after the first).
+  template <class T, class Element>
+  const T* transformed_kernel(bool four, std::size_t m, std::size_t ch, const T* source,
+                              bool flipped, Element element) {
+    auto& ws = workspace<T>();
+    const std::size_t count = m * 9 * ch;
+    TransformedKernel<T>* kept = nullptr;
+    for (auto& k : ws.kernels)
+      if (k.source == source && k.flipped == flipped && k.four == four && k.count == count)
+        kept = &k;
+    if (kept && std::equal(source, source + count, kept->weights.data())) return kept->u.data();
+    if (!kept) {
+      // At most this many layers' kernels, then the oldest entry is taken over.
+      constexpr std::size_t most = 64;
+      if (ws.kernels.size() < most)
+        kept = &ws.kernels.emplace_back();
+      else
+        kept = &ws.kernels[ws.next_kernel++ % most];
+      kept->source = source, kept->flipped = flipped, kept->four = four, kept->count = count;
+    }
+    // The kernel as the transform reads it (filter, tap, channel), so that its code does not
+    // depend on the caller's layout: one instance per tile size instead of one per caller.
+    ws.taps.resize(std::max(ws.taps.size(), count));
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t k = 0; k < 9 * ch; ++k) ws.taps[i * 9 * ch + k] = element(i, k);
+    if (four)
+      transform_kernel<T, 4>(ws.taps.data(), m, ch, kept->u);
+    else
+      transform_kernel<T, 2>(ws.taps.data(), m, ch, kept->u);
+    kept->weights.resize(count);
+    std::copy(source, source + count, kept->weights.data());
+    return kept->u.data();
+  }
+
+  // taps: the kernel, filter by filter, each 9 taps (row-major) of ch channels.
+  template <class T, std::size_t Out>
+  void transform_kernel(const T* taps, std::size_t m, std::size_t ch, Buffer<T>& into) {
+    using W = WinogradMatrices<Out>;
+    constexpr std::size_t Tile = Out + 2, E = Tile * Tile;
+    const std::size_t rows = (m <= small_gemm::lanes<T> ? 1 : 2) * small_gemm::lanes<T>;
+    const std::size_t u_stride = (m + rows - 1) / rows * rows * ch;
+    auto& ws = workspace<T>();
+    ws.kernel.resize(std::max(ws.kernel.size(), E * m * ch));
+    into.resize(E * u_stride);
+    T* u = into.data();
+    // U = G g G^T per (filter, channel) into `kernel` (E values each), then packed per element
+    // as the kernel's A (m x ch): tile i / rows, column c, row i % rows, as pack_a lays it out.
+    T* kernel = ws.kernel.data();
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t c = 0; c < ch; ++c) {
+        T g[3][3], gg[Tile][3];
+        for (std::size_t t = 0; t < 9; ++t) g[t / 3][t % 3] = taps[(i * 9 + t) * ch + c];
+        for (std::size_t a = 0; a < Tile; ++a)
+          for (std::size_t x = 0; x < 3; ++x)
+            gg[a][x] = T(W::G[a][0]) * g[0][x] + T(W::G[a][1]) * g[1][x] + T(W::G[a][2]) * g[2][x];
+        T* uc = kernel + (i * ch + c) * E;
+        for (std::size_t a = 0; a < Tile; ++a)
+          for (std::size_t b = 0; b < Tile; ++b)
+            uc[a * Tile + b] =
+                T(W::G[b][0]) * gg[a][0] + T(W::G[b][1]) * gg[a][1] + T(W::G[b][2]) * gg[a][2];
+      }
+    for (std::size_t e = 0; e < E; ++e) {
+      T* to = u + e * u_stride;
+      for (std::size_t r0 = 0; r0 < m; r0 += rows)
+        for (std::size_t c = 0; c < ch; ++c, to += rows)
+          for (std::size_t i = 0; i < rows; ++i)
+            to[i] = r0 + i < m ? kernel[((r0 + i) * ch + c) * E + e] : T(0);
     }
   }
 
@@ -395,9 +440,18 @@ class Convolution {
   }
 
   template <class T>
+  struct TransformedKernel {
+    const T* source = nullptr;
+    bool flipped = false, four = false;
+    std::size_t count = 0;
+    Buffer<T> weights, u;  // the weights it was made from, and the packed transform
+  };
+  template <class T>
   struct Workspace {
     Buffer<T> padded, packed, transformed, products, kernel, taps;
     Buffer<std::size_t> offsets;
+    std::vector<TransformedKernel<T>> kernels;
+    std::size_t next_kernel = 0;
   };
   template <class T>
   Workspace<T>& workspace() {
@@ -430,9 +484,9 @@ template <class T, class Winograd>
 void Convolution::convolve(const WindowGeometry& g, const T* w, const T* x, T* y,
                            std::size_t filters, std::size_t n, Winograd) {
   const std::size_t f = filters;
-  correlate<Winograd::value>(g.kernel_h, g.kernel_w, g.channels, f, x, g.in_h, g.in_w, g.pad_top,
-                             g.pad_left, g.out_h, g.out_w, y, n,
-                             [w, f](std::size_t i, std::size_t k) { return w[i + k * f]; });
+  correlate<Winograd::value>(
+      g.kernel_h, g.kernel_w, g.channels, f, x, g.in_h, g.in_w, g.pad_top, g.pad_left, g.out_h,
+      g.out_w, y, n, [w, f](std::size_t i, std::size_t k) { return w[i + k * f]; }, w, false);
 }
 
 template <class T, class Winograd>
@@ -441,11 +495,13 @@ void Convolution::convolve_input_gradient(const WindowGeometry& g, const T* w, c
   std::memset(dx, 0, n * g.in_size() * sizeof(T));
   const std::size_t f = filters, c = g.channels, last_tap = g.kernel_h * g.kernel_w - 1;
   // Row i (input channel), column k = tap * filters + filter of the flipped, transposed kernel.
-  correlate<Winograd::value>(g.kernel_h, g.kernel_w, f, c, dz, g.out_h, g.out_w,
-                             g.kernel_h - 1 - g.pad_top, g.kernel_w - 1 - g.pad_left, g.in_h,
-                             g.in_w, dx, n, [w, f, c, last_tap](std::size_t i, std::size_t k) {
-                               return w[k % f + ((last_tap - k / f) * c + i) * f];
-                             });
+  correlate<Winograd::value>(
+      g.kernel_h, g.kernel_w, f, c, dz, g.out_h, g.out_w, g.kernel_h - 1 - g.pad_top,
+      g.kernel_w - 1 - g.pad_left, g.in_h, g.in_w, dx, n,
+      [w, f, c, last_tap](std::size_t i, std::size_t k) {
+        return w[k % f + ((last_tap - k / f) * c + i) * f];
+      },
+      w, true);
 }
 
 #if defined(TG_SEPARATE_COMPILATION)
