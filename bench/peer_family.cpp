@@ -2,7 +2,8 @@
 // in family_torch.hpp trains one epoch on the first N Fashion-MNIST images (batch 64, Adam 1e-3),
 // predicts the 10,000 test images (batches of 256) and one image at a time; the frameworks
 // alternate, network by network, round after round, and the medians and ratios are printed as
-// one table. Threads: TG_THREADS (both frameworks; 1 by default).
+// one table. Threads: TG_THREADS (both frameworks; 1 by default). TG_FAMILY=text runs only the
+// networks whose names contain it (TG_FAMILY=CNN: the BatchNorm and residual CNNs).
 //   build/bench/peer_family [rounds = 3] [training images = 12800]
 #include <torch/torch.h>
 
@@ -120,6 +121,7 @@ int main(int argc, char** argv) {
   const int rounds = argc > 1 ? std::atoi(argv[1]) : 3;
   const std::size_t images = argc > 2 ? std::size_t(std::atol(argv[2])) : 12800;
   const int threads = std::getenv("TG_THREADS") ? std::atoi(std::getenv("TG_THREADS")) : 1;
+  const std::string only = std::getenv("TG_FAMILY") ? std::getenv("TG_FAMILY") : "";
   bench::torch_threads(threads);
   torch::manual_seed(1);
   auto [all_train, test] = tg::data::fashion_mnist();
@@ -131,6 +133,7 @@ int main(int argc, char** argv) {
                                           "Inception block", "Deep MLP + Dropout"};
   for (int r = 0; r < rounds; ++r) {
     auto run = [&]<class TgNet, class TorchNet>(const std::string& name) {
+      if (name.find(only) == std::string::npos) return;
       auto& row = rows[name];
       row.torch.push_back(torch_run<TorchNet>(ttrain, ttest));
       row.tg.push_back(tensorguard_run<TgNet>(train, test, true));
@@ -160,6 +163,7 @@ int main(int argc, char** argv) {
               "tg us", "speed", "torch %", "tg %");
   for (const auto& name : names) {
     const auto& row = rows[name];
+    if (row.tg.empty()) continue;
     const double lt = med(row.torch, &Times::train), tt = med(row.tg, &Times::train),
                  ut = med(row.unguarded, &Times::train);
     const double lp = med(row.torch, &Times::predict), tp = med(row.tg, &Times::predict);

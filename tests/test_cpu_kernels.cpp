@@ -164,6 +164,19 @@ std::vector<T> input_gradient_via_patches(tg::Cpu& cpu, const tg::WindowGeometry
   return dx;
 }
 
+// dw += dz cols^T, the weight gradient through the patch matrix.
+template <class T>
+std::vector<T> weight_gradient_via_patches(tg::Cpu& cpu, const tg::WindowGeometry& g,
+                                           const std::vector<T>& x, const std::vector<T>& dz,
+                                           std::vector<T> dw, std::size_t filters, std::size_t n) {
+  std::vector<T> cols(n * g.patch_size() * g.out_positions());
+  cpu.im2col(g, x.data(), cols.data(), n);
+  cpu.gemm(tg::Cpu::Op::none, tg::Cpu::Op::transpose, filters, g.patch_size(),
+           n * g.out_positions(), T(1), dz.data(), filters, cols.data(), g.patch_size(), T(1),
+           dw.data(), filters);
+  return dw;
+}
+
 // The largest difference, relative to the reference's largest magnitude (at least 1): Winograd's
 // transforms round differently from a GEMM, by a few float epsilons of the outputs' scale.
 template <class T>
@@ -224,12 +237,20 @@ void check_direct_convolutions(double tolerance) {
     std::vector<T> dx(x.size(), T(7));  // overwritten, not added to
     cpu.convolve_input_gradient(g, w.data(), dz.data(), dx.data(), f, n);
     CHECK(largest_difference(dx, input_gradient_via_patches(cpu, g, w, dz, f, n)) < tolerance);
+    std::vector<T> dw0(w.size());  // added to: gradients add up over micro-batches
+    for (auto& e : dw0) e = T(rng.uniform(-1.0, 1.0));
+    std::vector<T> dw = dw0;
+    cpu.convolve_weight_gradient(g, x.data(), dz.data(), dw.data(), f, n);
+    CHECK(largest_difference(dw, weight_gradient_via_patches(cpu, g, x, dz, dw0, f, n)) <
+          tolerance);
   }
 }
 
 }  // namespace
 
-TEST_CASE("Direct stride-1 convolutions equal the patch-matrix ones, forward and input gradient") {
+TEST_CASE(
+    "Direct stride-1 convolutions equal the patch-matrix ones: forward, input and weight "
+    "gradients") {
   SECTION("float") { check_direct_convolutions<float>(2e-5); }
   SECTION("double") { check_direct_convolutions<double>(1e-12); }
 }
@@ -270,6 +291,45 @@ TEST_CASE("Max pooling's gradient goes to each window's winner and nowhere else"
     for (std::size_t i = 0; i < dx.size(); ++i)
       worst = std::max(worst, std::abs(double(dx[i]) - expected[i]));
     CHECK(worst < 1e-6);
+  }
+}
+
+TEST_CASE("Max pooling takes each window's maximum, the first one on ties, as in window order") {
+  // Channel counts around the float vector (16): whole vectors, vectors and a tail, a tail only.
+  // Values from {-1, 0, 1}: most windows hold ties.
+  struct Case {
+    std::size_t h, w, c, kernel, stride;
+  };
+  const Case cases[] = {
+      {28, 28, 16, 2, 2}, {14, 14, 20, 2, 2}, {9, 8, 33, 3, 2}, {6, 6, 7, 3, 1}, {5, 7, 32, 2, 1}};
+  tg::Cpu cpu(1);
+  tg::Rng rng(9);
+  for (const Case& k : cases) {
+    CAPTURE(k.h, k.w, k.c, k.kernel, k.stride);
+    const auto g = tg::make_window_geometry(k.h, k.w, k.c, k.kernel, k.kernel, k.stride, k.stride,
+                                            tg::Padding::valid);
+    const std::size_t n = 2, outputs = g.out_positions() * k.c;
+    std::vector<float> x(n * g.in_size()), y(n * outputs);
+    for (auto& v : x) v = float(rng.below(3)) - 1.0f;
+    std::vector<std::uint32_t> winners(n * outputs);
+    cpu.max_pool_forward(g, x.data(), y.data(), winners.data(), n);
+    std::size_t wrong = 0;
+    for (std::size_t s = 0; s < n; ++s)
+      for (std::size_t oy = 0; oy < g.out_h; ++oy)
+        for (std::size_t ox = 0; ox < g.out_w; ++ox)
+          for (std::size_t c = 0; c < k.c; ++c) {
+            std::size_t best = 0;
+            bool first = true;
+            for (std::size_t ky = 0; ky < k.kernel; ++ky)
+              for (std::size_t kx = 0; kx < k.kernel; ++kx) {
+                const std::size_t at = ((oy * k.stride + ky) * k.w + ox * k.stride + kx) * k.c + c;
+                if (first || x[s * g.in_size() + at] > x[s * g.in_size() + best]) best = at;
+                first = false;
+              }
+            const std::size_t out = s * outputs + (oy * g.out_w + ox) * k.c + c;
+            wrong += winners[out] != best || y[out] != x[s * g.in_size() + best];
+          }
+    CHECK(wrong == 0);
   }
 }
 

@@ -65,8 +65,8 @@ struct Conv2D {
     static constexpr bool pointwise =
         patch == In::dims[2] && stride::height == 1 && stride::width == 1;
     // Other stride-1 convolutions on the CPU are the backend's direct (or Winograd) convolution,
-    // forward and input gradient (cpu/convolution.hpp): no patch-gradient buffer. Training's
-    // forward still writes the patches, which the weight gradient reads.
+    // forward, input and weight gradients (cpu/convolution.hpp): no patch matrix, nor its
+    // gradient, is written.
     static constexpr bool direct =
         !pointwise && stride::height == 1 && stride::width == 1 && M::host_accessible;
     // Whether the backend may take Winograd's path (3x3 on 4 or more channels and filters);
@@ -77,6 +77,7 @@ struct Conv2D {
     static constexpr bool backend_convolves = requires(B& b, const T* p, T* q) {
       b.convolve(g, p, p, q, Filters, std::size_t(1), winograd{});
       b.convolve_input_gradient(g, p, p, q, Filters, std::size_t(1), winograd{});
+      b.convolve_weight_gradient(g, p, p, q, Filters, std::size_t(1));
     };
 
    public:
@@ -86,7 +87,7 @@ struct Conv2D {
     static constexpr std::size_t parameter_count = Filters * patch + Filters;
     static constexpr std::size_t state_count = 0;
     static constexpr std::size_t cache_per_sample =
-        (pointwise ? 0 : (direct ? 1 : 2) * patch * positions) + Stage::cache_per_sample;
+        (pointwise || direct ? 0 : 2 * patch * positions) + Stage::cache_per_sample;
     static constexpr double flops_per_sample =
         (2.0 * Filters * patch + Filters) * positions + Stage::flops_per_sample;
 
@@ -110,19 +111,18 @@ struct Conv2D {
       std::fill_n(initial.take(Filters).value, Filters, T(0));
     }
     void reserve(std::size_t batch) {
-      if constexpr (!pointwise) cols_.resize(batch * patch * positions);
-      if constexpr (!pointwise && !direct) dcols_.resize(batch * patch * positions);
+      if constexpr (!pointwise && !direct) {
+        cols_.resize(batch * patch * positions);
+        dcols_.resize(batch * patch * positions);
+      }
       batch_ = batch;
       stage_.reserve(batch);
     }
 
     template <class B>
-    void forward(B& backend, CP x, P y, std::size_t n, Mode mode) {
+    void forward(B& backend, CP x, P y, std::size_t n, Mode) {
       if constexpr (direct && backend_convolves<B>) {
-        // Training writes the patches for the weight gradient; the product itself is the
-        // backend's convolution (Winograd's where it pays), not a GEMM over the patches.
-        patches_written_ = mode == Mode::training;
-        if (patches_written_) backend.im2col(g, x, cols_.data(), n);
+        // The backend's convolution (Winograd's where it pays), not a GEMM over the patches.
         P z = stage_.pre_activations(y);
         backend.fill_columns(z, b_, Filters, n * positions);
         backend.convolve(g, CP(w_), x, z, Filters, n, winograd{});
@@ -131,9 +131,9 @@ struct Conv2D {
       }
       CP cols = x;
       if constexpr (!pointwise) {
+        if constexpr (direct) cols_.resize(batch_ * patch * positions);  // no direct ops
         backend.im2col(g, x, cols_.data(), n);
         cols = cols_.data();
-        patches_written_ = true;
       }
       P z = stage_.pre_activations(y);
       const std::size_t columns = n * positions;
@@ -150,21 +150,19 @@ struct Conv2D {
     template <class B>
     void backward_from_logits(B& backend, CP x, CP dz, P dx, std::size_t n) {
       const std::size_t columns = n * positions;
-      // A gradient after an inference-mode forward (loss_and_gradient's choice): the weight
-      // gradient needs this batch's patches, which the direct forward did not write.
-      if constexpr (direct && backend_convolves<B>)
-        if (!patches_written_) backend.im2col(g, x, cols_.data(), n);
-      CP cols = pointwise ? x : cols_.data();
-      backend.gemm(B::Op::none, B::Op::transpose, Filters, patch, columns, T(1), dz, Filters, cols,
-                   patch, T(1), dw_, Filters);  // parameter gradients add up over micro-batches
+      // Parameter gradients add up over micro-batches.
       backend.add_column_sums(dz, Filters, columns, db_);
-      if (!dx) return;
       if constexpr (direct && backend_convolves<B>) {
-        backend.convolve_input_gradient(g, CP(w_), dz, dx, Filters, n, winograd{});
+        backend.convolve_weight_gradient(g, x, dz, dw_, Filters, n);
+        if (dx) backend.convolve_input_gradient(g, CP(w_), dz, dx, Filters, n, winograd{});
         return;
       } else if constexpr (direct) {  // a host backend without the direct ops
         dcols_.resize(batch_ * patch * positions);
       }
+      CP cols = pointwise ? x : cols_.data();
+      backend.gemm(B::Op::none, B::Op::transpose, Filters, patch, columns, T(1), dz, Filters, cols,
+                   patch, T(1), dw_, Filters);
+      if (!dx) return;
       P dcols = pointwise ? dx : dcols_.data();
       backend.gemm(B::Op::transpose, B::Op::none, patch, columns, Filters, T(1), w_, Filters, dz,
                    Filters, T(0), dcols, patch);
@@ -175,7 +173,6 @@ struct Conv2D {
     P w_{}, dw_{}, b_{}, db_{};
     Buf cols_, dcols_;
     std::size_t batch_ = 0;
-    bool patches_written_ = false;  // cols_ holds the last forward's patches
     Stage stage_;
   };
 };

@@ -37,6 +37,15 @@ class Convolution {
   void convolve_input_gradient(const WindowGeometry& g, const T* w, const T* dz, T* dx,
                                std::size_t filters, std::size_t n, Winograd = {});
 
+  // dw (filters x patch, column-major, the patch ordered as convolve's) += the weight gradient
+  // for inputs x and output gradients dz. Stride 1 only. Read straight from each zero-padded
+  // image: for kernel row r, the patch columns r * kw * ch + j are the padded image's values
+  // at pixel offset r * padded_w, consecutive in j, so each kernel row is one GEMM (filters x
+  // kw * ch, inner dimension the output positions) with no patch matrix written or read.
+  template <class T>
+  void convolve_weight_gradient(const WindowGeometry& g, const T* x, const T* dz, T* dw,
+                                std::size_t filters, std::size_t n);
+
  private:
   // out (n x out_h x out_w x m) += the stride-1 correlation of src (n x src_h x src_w x ch),
   // placed at (top, left) in a zero image of (out_h + kh - 1) x (out_w + kw - 1), with the
@@ -126,6 +135,103 @@ class Convolution {
                   ws.packed.data() + t * rows * kc, tile, dst, T(1), std::min(rows, mc - t * rows));
             }
           }
+        }
+      }
+    }
+  }
+
+  template <class T, int Vectors>
+  void weight_gradient(const WindowGeometry& g, const T* x, const T* dz, T* dw, std::size_t m,
+                       std::size_t n) {
+    constexpr int Columns = small_gemm::columns_for<Vectors>;
+    constexpr std::size_t rows = std::size_t(Vectors) * small_gemm::lanes<T>;
+    // Inner blocks of positions: a block of A (rows x 256) and of B stay in L1.
+    constexpr std::size_t block = 256;
+    const std::size_t kh = g.kernel_h, kw = g.kernel_w, ch = g.channels;
+    const std::size_t out_h = g.out_h, out_w = g.out_w;
+    const std::size_t padded_h = out_h + kh - 1, padded_w = out_w + kw - 1;
+    // Positions run along the padded rows (as in run): the kw - 1 of each row that are not
+    // outputs get zero gradients, so that B's columns are evenly spaced in the padded image.
+    const std::size_t positions = out_h * padded_w, width = kw * ch;
+    const std::size_t image = padded_h * padded_w * ch, row_tiles = (m + rows - 1) / rows;
+    // A kernel row narrower than 8 (a first layer's 1-3 channels) would leave the kernel's
+    // tiles mostly empty and its few sums waiting on each other: its B is then the image's
+    // patches, all kernel rows side by side (kh * width columns, written per image, in cache).
+    const bool stacked = width < 8;
+    const std::size_t b_width = stacked ? kh * width : width, b_rows = stacked ? 1 : kh;
+    // The last positions read kw - 1 pixels past the image, and a kernel row's last tile up to
+    // Columns values past the row (not stored): zeros.
+    const std::size_t tail = width + std::size_t(Columns);
+    auto& ws = workspace<T>();
+    ws.padded.resize(std::max(ws.padded.size(), image + tail));
+    ws.packed.resize(std::max(ws.packed.size(), row_tiles * rows * positions));
+    if (stacked) ws.patches.resize(std::max(ws.patches.size(), (positions + 1) * b_width + tail));
+    T* padded = ws.padded.data();
+    T* a = ws.packed.data();
+    std::fill(padded + image, padded + image + tail, T(0));
+    if (stacked) std::fill_n(ws.patches.data() + positions * b_width, b_width + tail, T(0));
+    const std::size_t no_offset = 0;
+    T* dst[Columns];
+    for (std::size_t s = 0; s < n; ++s) {
+      place(x + s * g.in_h * g.in_w * ch, g.in_h, g.in_w, ch, g.pad_top, g.pad_left, padded_h,
+            padded_w, padded);
+      if (stacked) {
+        T* to = ws.patches.data();
+        for (std::size_t r = 0; r < kh; ++r) {
+          const T* from = padded + r * padded_w * ch;
+          for (std::size_t q = 0; q < positions; ++q)
+            for (std::size_t j = 0; j < width; ++j)
+              to[q * b_width + r * width + j] = from[q * ch + j];
+        }
+      }
+      // A: the output gradients, filters by positions, packed in tiles of `rows` filters.
+      const T* dz_image = dz + s * out_h * out_w * m;
+      const std::size_t gap = (padded_w - out_w) * rows;
+      for (std::size_t t = 0; t < row_tiles; ++t) {
+        const std::size_t r0 = t * rows, live = std::min(rows, m - r0);
+        T* at = a + t * rows * positions;
+        for (std::size_t oy = 0; oy < out_h; ++oy, at += gap) {
+          const T* from = dz_image + oy * out_w * m + r0;
+          if (m == rows) {  // the tile is the output gradients' row as it lies
+            std::memcpy(at, from, out_w * rows * sizeof(T));
+            at += out_w * rows;
+          } else {
+            for (std::size_t ox = 0; ox < out_w; ++ox, at += rows) {
+              std::memcpy(at, from + ox * m, live * sizeof(T));
+              std::fill(at + live, at + rows, T(0));
+            }
+          }
+          std::fill(at, at + gap, T(0));
+        }
+      }
+      for (std::size_t k0 = 0; k0 < positions; k0 += block) {
+        const std::size_t kc = std::min(block, positions - k0);
+        for (std::size_t r = 0; r < b_rows; ++r) {
+          const T* b =
+              stacked ? ws.patches.data() + k0 * b_width : padded + (r * padded_w + k0) * ch;
+          const std::size_t k_step = stacked ? b_width : ch;
+          T* c = dw + r * width * m;
+          auto run_tiles = [&]<int Width>(std::size_t j0) {
+            const small_gemm::TileB<T> tile{b + j0, k_step, 1, kc, 1, &no_offset};
+            for (std::size_t t = 0; t < row_tiles; ++t) {
+              for (std::size_t j = 0; j < std::size_t(Width); ++j)
+                dst[j] = j0 + j < b_width ? c + (j0 + j) * m + t * rows : nullptr;
+              small_gemm::micro_kernel<T, Vectors, Width>(a + (t * positions + k0) * rows, tile,
+                                                          dst, T(1), std::min(rows, m - t * rows));
+            }
+          };
+          // Whole tiles, then the last columns in a tile of 4, 8, 16 or Columns.
+          std::size_t j0 = 0;
+          for (; j0 + std::size_t(Columns) <= b_width; j0 += std::size_t(Columns))
+            run_tiles.template operator()<Columns>(j0);
+          if (const std::size_t last = b_width - j0; last > 16)
+            run_tiles.template operator()<Columns>(j0);
+          else if (last > 8)
+            run_tiles.template operator()<std::min(16, Columns)>(j0);
+          else if (last > 4)
+            run_tiles.template operator()<std::min(8, Columns)>(j0);
+          else if (last > 0)
+            run_tiles.template operator()<std::min(4, Columns)>(j0);
         }
       }
     }
@@ -448,7 +554,7 @@ class Convolution {
   };
   template <class T>
   struct Workspace {
-    Buffer<T> padded, packed, transformed, products, kernel, taps;
+    Buffer<T> padded, packed, transformed, products, kernel, taps, patches;
     Buffer<std::size_t> offsets;
     std::vector<TransformedKernel<T>> kernels;
     std::size_t next_kernel = 0;
@@ -504,17 +610,32 @@ void Convolution::convolve_input_gradient(const WindowGeometry& g, const T* w, c
       w, true);
 }
 
+template <class T>
+void Convolution::convolve_weight_gradient(const WindowGeometry& g, const T* x, const T* dz, T* dw,
+                                           std::size_t filters, std::size_t n) {
+  if (filters <= small_gemm::lanes<T>)
+    weight_gradient<T, 1>(g, x, dz, dw, filters, n);
+  else
+    weight_gradient<T, 2>(g, x, dz, dw, filters, n);
+}
+
 #if defined(TG_SEPARATE_COMPILATION)
 #define TG_CONVOLUTION_INSTANCES(T, Winograd)                                             \
   TG_EXTERN_TEMPLATE void Convolution::convolve<T, Winograd>(                             \
       const WindowGeometry&, const T*, const T*, T*, std::size_t, std::size_t, Winograd); \
   TG_EXTERN_TEMPLATE void Convolution::convolve_input_gradient<T, Winograd>(              \
       const WindowGeometry&, const T*, const T*, T*, std::size_t, std::size_t, Winograd);
+#define TG_WEIGHT_GRADIENT_INSTANCE(T)                              \
+  TG_EXTERN_TEMPLATE void Convolution::convolve_weight_gradient<T>( \
+      const WindowGeometry&, const T*, const T*, T*, std::size_t, std::size_t);
+TG_WEIGHT_GRADIENT_INSTANCE(float)
+TG_WEIGHT_GRADIENT_INSTANCE(double)
 TG_CONVOLUTION_INSTANCES(float, std::true_type)
 TG_CONVOLUTION_INSTANCES(float, std::false_type)
 TG_CONVOLUTION_INSTANCES(double, std::true_type)
 TG_CONVOLUTION_INSTANCES(double, std::false_type)
 #undef TG_CONVOLUTION_INSTANCES
+#undef TG_WEIGHT_GRADIENT_INSTANCE
 #endif
 
 }  // namespace tensorguard::cpu

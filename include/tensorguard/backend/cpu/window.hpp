@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "../../detail/config.hpp"
 #include "../geometry.hpp"
+#include "small_gemm.hpp"
 
 namespace tensorguard::cpu {
 
@@ -26,18 +28,43 @@ struct Window {
   template <class T>
   static void max_pool_forward(const WindowGeometry& g, const T* x, T* y, std::uint32_t* argmax,
                                std::size_t n);
-  // Every window inside the image (no padding): no bounds checks, and the channel loop keeps the
-  // running maximum and its index in registers with selects, so it vectorises.
+  // Every window inside the image (no padding): no bounds checks, and the running maximum and
+  // its index stay in registers with selects, a vector of float channels at a time (GCC does
+  // not vectorise the channel loop around the window's: 5 ns per output on 28 x 28 x 16, batch
+  // 64, against 0.9 written with vectors).
   template <class T>
   static void max_pool_forward_inside(const WindowGeometry& g, const T* x, T* y,
                                       std::uint32_t* argmax, std::size_t n) {
     const std::size_t c = g.channels, row = g.in_w * c;
+    constexpr std::size_t L = std::is_same_v<T, float> ? small_gemm::lanes<float> : 0;
+    using V = typename small_gemm::VectorOf<float>::type;
+    typedef std::int32_t Index __attribute__((vector_size(sizeof(V))));
+    Index lane{};
+    for (std::size_t i = 0; i < L; ++i) lane[i] = std::int32_t(i);
     for (std::size_t s = 0; s < n; ++s) {
       const T* img = x + s * g.in_size();
       for (std::size_t oy = 0; oy < g.out_h; ++oy)
         for (std::size_t ox = 0; ox < g.out_w; ++ox, y += c, argmax += c) {
           const std::size_t first = oy * g.stride_h * row + ox * g.stride_w * c;
-          for (std::size_t ch = 0; ch < c; ++ch) {
+          std::size_t ch = 0;
+          if constexpr (L > 0)
+            for (; ch + L <= c; ch += L) {
+              V best;
+              std::memcpy(&best, img + first + ch, sizeof best);
+              Index at = lane + std::int32_t(first + ch);
+              for (std::size_t ky = 0; ky < g.kernel_h; ++ky)
+                for (std::size_t kx = 0; kx < g.kernel_w; ++kx) {
+                  const std::size_t i = first + ky * row + kx * c + ch;
+                  V v;
+                  std::memcpy(&v, img + i, sizeof v);
+                  const auto larger = v > best;
+                  best = larger ? v : best;
+                  at = larger ? lane + std::int32_t(i) : at;
+                }
+              std::memcpy(y + ch, &best, sizeof best);
+              std::memcpy(argmax + ch, &at, sizeof at);
+            }
+          for (; ch < c; ++ch) {
             T best = img[first + ch];
             std::uint32_t at = std::uint32_t(first + ch);
             for (std::size_t ky = 0; ky < g.kernel_h; ++ky)
