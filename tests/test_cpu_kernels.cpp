@@ -72,9 +72,10 @@ void check_products(tg::Cpu& backend, double tolerance) {
   tg::Rng rng(7);
   // Rows and inner lengths around the kernel's tile edges (8, 16, 32 and 64 values) and its
   // 256-long inner blocks; columns around its 6, 12, 14 and 24-column tiles and the 4- and
-  // 8-column tiles of the last columns (18, 22, 32: 14 + 4, 14 + 8, 14 + 14 + 4 or 24 + 8).
+  // 8-column tiles of the last columns (18, 22, 32, 40: 14 + 4, 14 + 8, 14 + 14 + 4 or 24 + 8,
+  // 24 + 16), and fewer than 14 (Eigen's).
   const std::size_t rows[] = {1, 7, 9, 16, 17, 33, 64, 65, 144};
-  const std::size_t columns[] = {1, 2, 13, 14, 18, 22, 25, 32, 49};
+  const std::size_t columns[] = {1, 2, 4, 5, 9, 13, 14, 18, 22, 25, 32, 40, 49};
   const std::size_t inner[] = {1, 9, 64, 257, 600};
   int checked = 0;
   for (std::size_t m : rows)

@@ -41,6 +41,19 @@ concept HasHostViews = requires(M& m) {
   m.parameters();
 };
 
+// The CPU backend without its optional direct-convolution ops: its convolutions go through the
+// patch matrix, as the device's do. The direct ops sum in another order (their results differ
+// from the patch matrix's by rounding), so the bit-for-bit comparison is with this one.
+struct PatchMatrixCpu : tg::Cpu {
+  using tg::Cpu::Cpu;
+  template <class... A>
+  void convolve(A&&...) = delete;
+  template <class... A>
+  void convolve_input_gradient(A&&...) = delete;
+  template <class... A>
+  void convolve_weight_gradient(A&&...) = delete;
+};
+
 template <class B>
 struct Trained {
   tg::History history;
@@ -51,7 +64,7 @@ struct Trained {
 template <class B>
 Trained<B> train(const tg::Dataset<tg::Shape<8, 8, 1>, tg::ClassIndex<3>>& data) {
   tg::Model<Net, Loss, B> model;
-  if constexpr (std::is_same_v<B, tg::Cpu>) {
+  if constexpr (std::is_base_of_v<tg::Cpu, B>) {
     model.backend().set_threads(1);  // one part, one micro-batch: the device's order of sums
     model.backend().set_working_set_bytes(std::size_t(1) << 30);
   }
@@ -71,7 +84,7 @@ Trained<B> train(const tg::Dataset<tg::Shape<8, 8, 1>, tg::ClassIndex<3>>& data)
 
 TEST_CASE("A model trains bit for bit the same on CheckedDevice as on Cpu", "[device]") {
   const auto data = testing::random_dataset<tg::Shape<8, 8, 1>, 3>(100, 7);
-  const auto cpu = train<tg::Cpu>(data);
+  const auto cpu = train<PatchMatrixCpu>(data);
   const auto device = train<tg::CheckedDevice>(data);
   REQUIRE(cpu.history.epochs.size() == device.history.epochs.size());
   for (std::size_t e = 0; e < cpu.history.epochs.size(); ++e) {
