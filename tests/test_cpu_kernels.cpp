@@ -296,19 +296,25 @@ TEST_CASE("Max pooling's gradient goes to each window's winner and nowhere else"
 }
 
 TEST_CASE("Max pooling takes each window's maximum, the first one on ties, as in window order") {
-  // Channel counts around the float vector (16): whole vectors, vectors and a tail, a tail only.
-  // Values from {-1, 0, 1}: most windows hold ties.
+  // Channel counts around the float vector (16): whole vectors, vectors and a tail, a tail only;
+  // windows inside the image and windows clipped by Same padding (never won by the padding).
+  // Values from {-1, 0, 1}: most windows hold ties, and -1 stays below the padding's nothing.
   struct Case {
     std::size_t h, w, c, kernel, stride;
+    tg::Padding padding;
   };
   const Case cases[] = {
-      {28, 28, 16, 2, 2}, {14, 14, 20, 2, 2}, {9, 8, 33, 3, 2}, {6, 6, 7, 3, 1}, {5, 7, 32, 2, 1}};
+      {28, 28, 16, 2, 2, tg::Padding::valid}, {14, 14, 20, 2, 2, tg::Padding::valid},
+      {9, 8, 33, 3, 2, tg::Padding::valid},   {6, 6, 7, 3, 1, tg::Padding::valid},
+      {5, 7, 32, 2, 1, tg::Padding::valid},   {28, 28, 1, 3, 1, tg::Padding::same},
+      {7, 9, 17, 3, 1, tg::Padding::same},    {7, 7, 16, 2, 2, tg::Padding::same},
+      {8, 5, 3, 5, 2, tg::Padding::same}};
   tg::Cpu cpu(1);
   tg::Rng rng(9);
   for (const Case& k : cases) {
-    CAPTURE(k.h, k.w, k.c, k.kernel, k.stride);
-    const auto g = tg::make_window_geometry(k.h, k.w, k.c, k.kernel, k.kernel, k.stride, k.stride,
-                                            tg::Padding::valid);
+    CAPTURE(k.h, k.w, k.c, k.kernel, k.stride, k.padding == tg::Padding::same);
+    const auto g =
+        tg::make_window_geometry(k.h, k.w, k.c, k.kernel, k.kernel, k.stride, k.stride, k.padding);
     const std::size_t n = 2, outputs = g.out_positions() * k.c;
     std::vector<float> x(n * g.in_size()), y(n * outputs);
     for (auto& v : x) v = float(rng.below(3)) - 1.0f;
@@ -323,12 +329,16 @@ TEST_CASE("Max pooling takes each window's maximum, the first one on ties, as in
             bool first = true;
             for (std::size_t ky = 0; ky < k.kernel; ++ky)
               for (std::size_t kx = 0; kx < k.kernel; ++kx) {
-                const std::size_t at = ((oy * k.stride + ky) * k.w + ox * k.stride + kx) * k.c + c;
+                const auto iy = std::ptrdiff_t(oy * k.stride + ky) - std::ptrdiff_t(g.pad_top);
+                const auto ix = std::ptrdiff_t(ox * k.stride + kx) - std::ptrdiff_t(g.pad_left);
+                if (iy < 0 || ix < 0 || iy >= std::ptrdiff_t(k.h) || ix >= std::ptrdiff_t(k.w))
+                  continue;
+                const std::size_t at = (std::size_t(iy) * k.w + std::size_t(ix)) * k.c + c;
                 if (first || x[s * g.in_size() + at] > x[s * g.in_size() + best]) best = at;
                 first = false;
               }
             const std::size_t out = s * outputs + (oy * g.out_w + ox) * k.c + c;
-            wrong += winners[out] != best || y[out] != x[s * g.in_size() + best];
+            wrong += first || winners[out] != best || y[out] != x[s * g.in_size() + best];
           }
     CHECK(wrong == 0);
   }
