@@ -355,8 +355,10 @@ class Convolution {
     const std::size_t count = m * 9 * ch;
     TransformedKernel<T>* kept = nullptr;
     for (auto& k : ws.kernels)
-      if (k.source == source && k.flipped == flipped && k.four == four && k.count == count)
+      if (k.source == source && k.flipped == flipped && k.four == four && k.count == count) {
         kept = &k;
+        break;
+      }
     if (kept && std::equal(source, source + count, kept->weights.data())) return kept->u.data();
     if (!kept) {
       // At most this many layers' kernels, then the oldest entry is taken over.
