@@ -256,23 +256,29 @@ TEST_CASE(
   SECTION("double") { check_direct_convolutions<double>(1e-12); }
 }
 
+namespace {
+// A square pooling window over an h x w x c image.
+struct PoolCase {
+  std::size_t h, w, c, kernel, stride;
+  tg::Padding padding;
+  tg::WindowGeometry geometry() const {
+    return tg::make_window_geometry(h, w, c, kernel, kernel, stride, stride, padding);
+  }
+};
+}  // namespace
+
 TEST_CASE("Max pooling's gradient goes to each window's winner and nowhere else") {
   // Windows that tile the image (the band path), with rows and columns no window covers, and
   // overlapping or padded windows (zero and scatter); random inputs, so winners fall anywhere.
-  struct Case {
-    std::size_t h, w, c, kernel, stride;
-    tg::Padding padding;
-  };
-  const Case cases[] = {
+  const PoolCase cases[] = {
       {28, 28, 16, 2, 2, tg::Padding::valid}, {7, 9, 3, 2, 2, tg::Padding::valid},
       {9, 7, 5, 3, 3, tg::Padding::valid},    {7, 7, 4, 2, 2, tg::Padding::same},
       {8, 8, 2, 3, 1, tg::Padding::same},     {6, 5, 3, 3, 2, tg::Padding::valid}};
   tg::Cpu cpu(1);
   tg::Rng rng(5);
-  for (const Case& k : cases) {
+  for (const PoolCase& k : cases) {
     CAPTURE(k.h, k.w, k.c, k.kernel, k.stride);
-    const auto g =
-        tg::make_window_geometry(k.h, k.w, k.c, k.kernel, k.kernel, k.stride, k.stride, k.padding);
+    const auto g = k.geometry();
     const std::size_t n = 3, outputs = g.out_positions() * k.c;
     std::vector<float> x(n * g.in_size()), y(n * outputs), dy(n * outputs);
     for (auto& v : x) v = float(rng.uniform(-1.0, 1.0));
@@ -299,11 +305,7 @@ TEST_CASE("Max pooling takes each window's maximum, the first one on ties, as in
   // Channel counts around the float vector (16): whole vectors, vectors and a tail, a tail only;
   // windows inside the image and windows clipped by Same padding (never won by the padding).
   // Values from {-1, 0, 1}: most windows hold ties, and -1 stays below the padding's nothing.
-  struct Case {
-    std::size_t h, w, c, kernel, stride;
-    tg::Padding padding;
-  };
-  const Case cases[] = {
+  const PoolCase cases[] = {
       {28, 28, 16, 2, 2, tg::Padding::valid}, {14, 14, 20, 2, 2, tg::Padding::valid},
       {9, 8, 33, 3, 2, tg::Padding::valid},   {6, 6, 7, 3, 1, tg::Padding::valid},
       {5, 7, 32, 2, 1, tg::Padding::valid},   {28, 28, 1, 3, 1, tg::Padding::same},
@@ -311,10 +313,9 @@ TEST_CASE("Max pooling takes each window's maximum, the first one on ties, as in
       {8, 5, 3, 5, 2, tg::Padding::same}};
   tg::Cpu cpu(1);
   tg::Rng rng(9);
-  for (const Case& k : cases) {
+  for (const PoolCase& k : cases) {
     CAPTURE(k.h, k.w, k.c, k.kernel, k.stride, k.padding == tg::Padding::same);
-    const auto g =
-        tg::make_window_geometry(k.h, k.w, k.c, k.kernel, k.kernel, k.stride, k.stride, k.padding);
+    const auto g = k.geometry();
     const std::size_t n = 2, outputs = g.out_positions() * k.c;
     std::vector<float> x(n * g.in_size()), y(n * outputs);
     for (auto& v : x) v = float(rng.below(3)) - 1.0f;
